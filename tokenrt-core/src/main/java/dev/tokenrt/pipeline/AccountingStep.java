@@ -57,10 +57,10 @@ public final class AccountingStep implements Interceptor {
             case Outcome.Complete c -> {
                 Usage usage = c.usageReported() ? c.response().usage() : estimate(c.exchange(), generatedText(c.response()));
                 long now = nanoTime.getAsLong();
-                record(c.exchange(), usage, 200, "", millis(c.exchange(), now), millis(c.exchange(), now));
+                long cost = record(c.exchange(), usage, 200, "", millis(c.exchange(), now), millis(c.exchange(), now));
                 ChatResponse r = c.response();
                 ChatResponse settled = new ChatResponse(r.id(), r.model(), r.content(), r.stopReason(), usage, r.created());
-                yield new Outcome.Complete(settled, c.exchange(), c.usageReported());
+                yield new Outcome.Complete(settled, c.exchange(), c.usageReported(), cost);
             }
             case Outcome.Streamed s -> new Outcome.Streamed(new AccountingStream(s.events(), s.exchange()), s.exchange());
             case Outcome.Failed f -> {
@@ -100,7 +100,8 @@ public final class AccountingStep implements Interceptor {
         return Math.max(0, (nowNanos - ex.startNanos()) / 1_000_000);
     }
 
-    private void record(Exchange ex, Usage usage, int status, String errorType, long latencyMillis, long firstChunkMillis) {
+    /** Appends the row and tells the observers; returns the cost in nano-USD. */
+    private long record(Exchange ex, Usage usage, int status, String errorType, long latencyMillis, long firstChunkMillis) {
         String provider = ex.route().map(Exchange.Route::provider).orElse("");
         String model = servedModel(ex);
         long cost = provider.isEmpty() ? 0 : pricing.costNanos(provider, model, usage).orElse(0);
@@ -119,6 +120,7 @@ public final class AccountingStep implements Interceptor {
                 LOG.warn("request observer failed for request {}", ex.requestId(), e);
             }
         }
+        return cost;
     }
 
     /** Watches a stream pass and records it once: at its end, at a failure, or when the client closes it. */

@@ -13,11 +13,16 @@ public sealed interface Outcome {
      * A complete response.
      *
      * @param usageReported false when the provider sent no usage and the figures were counted locally
+     * @param costNanos     what it cost once settled, in nano-USD (0 before settling or when unpriced)
      */
-    record Complete(ChatResponse response, Exchange exchange, boolean usageReported) implements Outcome {
+    record Complete(ChatResponse response, Exchange exchange, boolean usageReported, long costNanos) implements Outcome {
         public Complete {
             Objects.requireNonNull(response, "response");
             Objects.requireNonNull(exchange, "exchange");
+        }
+
+        public Complete(ChatResponse response, Exchange exchange, boolean usageReported) {
+            this(response, exchange, usageReported, 0);
         }
     }
 

@@ -1,0 +1,203 @@
+package dev.tokenrt;
+
+import dev.tokenrt.chat.ChatRequest;
+import dev.tokenrt.ledger.LedgerEntry;
+import dev.tokenrt.ledger.UsageLedger;
+import dev.tokenrt.pipeline.AccountingStep;
+import dev.tokenrt.pipeline.CountStep;
+import dev.tokenrt.pipeline.Exchange;
+import dev.tokenrt.pipeline.Interceptor;
+import dev.tokenrt.pipeline.Outcome;
+import dev.tokenrt.pipeline.Pipeline;
+import dev.tokenrt.pipeline.Pricing;
+import dev.tokenrt.pipeline.ProviderCallStep;
+import dev.tokenrt.pipeline.RequestObserver;
+import dev.tokenrt.pipeline.RetryPolicy;
+import dev.tokenrt.pipeline.Router;
+import dev.tokenrt.pipeline.RoutingStep;
+import dev.tokenrt.pipeline.TokenCounting;
+import dev.tokenrt.provider.ProviderTransport;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The embeddable runtime: one request pipeline, the same one the gateway runs, for applications that call
+ * providers in-process. Every call is counted, priced and recorded in the ledger.
+ *
+ * <pre>{@code
+ * TokenRuntime rt = TokenRuntime.builder()
+ *     .provider(openAiTransport)
+ *     .route("fast", List.of(new Router.Target("openai", "gpt-4o-mini")))
+ *     .ledger(ledger).counting(counting).pricing(pricing)
+ *     .build();
+ * Outcome o = rt.chat(request, attribution);
+ * }</pre>
+ *
+ * <p>The order of the steps lives here and only here: accounting (wraps everything, records once) →
+ * policy steps (auth-derived checks, later budgets) → routing (aliases, retries, fallbacks) → counting →
+ * steps before the call (caches) → the provider call.
+ */
+public final class TokenRuntime implements AutoCloseable {
+
+    private final Pipeline pipeline;
+    private final Clock clock;
+    private final Map<String, ProviderTransport> transports;
+    private final Router router;
+    private final UsageLedger ledger;
+
+    private TokenRuntime(Builder b) {
+        this.clock = b.clock;
+        this.transports = Map.copyOf(b.transports);
+        this.router = new Router(b.routes, b.defaultRoute);
+        this.ledger = Objects.requireNonNull(b.ledger, "ledger");
+        Objects.requireNonNull(b.counting, "counting");
+        Objects.requireNonNull(b.pricing, "pricing");
+        Map<String, RetryPolicy> retries = Map.copyOf(b.retries);
+        Pipeline.Builder p = Pipeline.builder()
+                .add(new AccountingStep(ledger, b.counting, b.pricing, b.observers, System::nanoTime));
+        b.beforeRouting.forEach(p::add);
+        p.add(new RoutingStep(router, name -> retries.getOrDefault(name, RetryPolicy.DEFAULT), b.sleeper))
+                .add(new CountStep(b.counting));
+        b.beforeCall.forEach(p::add);
+        p.add(new ProviderCallStep(transports));
+        this.pipeline = p.build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Runs a prepared exchange (the gateway builds its own, with headers and a request id). */
+    public Outcome execute(Exchange exchange) {
+        return pipeline.execute(exchange);
+    }
+
+    /** Runs a request for an application: a fresh request id, arrival from the clock. */
+    public Outcome chat(ChatRequest request, LedgerEntry.Attribution attribution) {
+        return execute(Exchange.start(newRequestId(), request, request.sourceFormat(), attribution, Map.of(),
+                clock.instant(), System.nanoTime()));
+    }
+
+    public static String newRequestId() {
+        return "req_" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public Map<String, ProviderTransport> transports() {
+        return transports;
+    }
+
+    public UsageLedger ledger() {
+        return ledger;
+    }
+
+    /** Flushes the ledger and closes the transports and the ledger. */
+    @Override
+    public void close() {
+        try {
+            ledger.flush(Duration.ofSeconds(10));
+        } finally {
+            transports.values().forEach(ProviderTransport::close);
+            ledger.close();
+        }
+    }
+
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private final Map<String, ProviderTransport> transports = new LinkedHashMap<>();
+        private final Map<String, List<Router.Target>> routes = new HashMap<>();
+        private Function<String, Optional<Router.Target>> defaultRoute = m -> Optional.empty();
+        private final Map<String, RetryPolicy> retries = new HashMap<>();
+        private UsageLedger ledger;
+        private TokenCounting counting;
+        private Pricing pricing;
+        private final List<RequestObserver> observers = new ArrayList<>();
+        private final List<Interceptor> beforeRouting = new ArrayList<>();
+        private final List<Interceptor> beforeCall = new ArrayList<>();
+        private RoutingStep.Sleeper sleeper = d -> Thread.sleep(d);
+
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        public Builder provider(ProviderTransport t) {
+            transports.put(t.name(), t);
+            return this;
+        }
+
+        public Builder provider(ProviderTransport t, RetryPolicy retry) {
+            retries.put(t.name(), retry);
+            return provider(t);
+        }
+
+        /** A model name (or alias) and its ordered targets; later ones are fallbacks. */
+        public Builder route(String model, List<Router.Target> targets) {
+            routes.put(model, List.copyOf(targets));
+            return this;
+        }
+
+        /** Where models without a configured route go. */
+        public Builder defaultRoute(Function<String, Optional<Router.Target>> resolver) {
+            this.defaultRoute = Objects.requireNonNull(resolver);
+            return this;
+        }
+
+        public Builder ledger(UsageLedger l) {
+            this.ledger = l;
+            return this;
+        }
+
+        public Builder counting(TokenCounting c) {
+            this.counting = c;
+            return this;
+        }
+
+        public Builder pricing(Pricing p) {
+            this.pricing = p;
+            return this;
+        }
+
+        public Builder observer(RequestObserver o) {
+            observers.add(o);
+            return this;
+        }
+
+        /** A policy step that runs before routing (e.g. budgets on the requested model). */
+        public Builder beforeRouting(Interceptor i) {
+            beforeRouting.add(i);
+            return this;
+        }
+
+        /** A step that runs after routing and counting, right before the provider call (e.g. caches). */
+        public Builder beforeCall(Interceptor i) {
+            beforeCall.add(i);
+            return this;
+        }
+
+        public Builder retrySleeper(RoutingStep.Sleeper s) {
+            this.sleeper = Objects.requireNonNull(s);
+            return this;
+        }
+
+        public TokenRuntime build() {
+            return new TokenRuntime(this);
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package dev.tokenrt.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tokenrt.pipeline.RetryPolicy;
+import dev.tokenrt.pipeline.Router;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the gateway needs to start, immutable once loaded. With no file it is built from the
+ * environment exactly as the providers' SDKs read it ({@code OPENAI_API_KEY}/{@code OPENAI_BASE_URL},
+ * {@code ANTHROPIC_API_KEY}/{@code ANTHROPIC_BASE_URL}, {@code GEMINI_API_KEY}/{@code GEMINI_BASE_URL}); with
+ * no provider at all the built-in {@code fake} provider serves.
+ *
+ * <p>The YAML file may refer to the environment as {@code ${NAME}} or {@code ${NAME:-default}}, which is how
+ * secrets stay out of it. Errors name the offending path ({@code providers[1].kind}).
+ *
+ * @param host          address to bind
+ * @param port          port to bind
+ * @param maxBodyBytes  requests larger than this get 413
+ * @param masterKey     the admin key, accepted as a Bearer key on every route
+ * @param databaseUrl   JDBC URL of the ledger ({@code jdbc:sqlite:…} or {@code jdbc:postgresql:…})
+ * @param providers     upstreams by name, in configuration order
+ * @param models        model names (aliases included) to ordered targets; later targets are fallbacks
+ */
+public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
+        Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models) {
+
+    public static final int DEFAULT_PORT = 4000;
+    public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
+    private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final Set<String> TOP_LEVEL = Set.of("server", "master_key", "database_url", "providers", "models");
+
+    public GatewayConfig {
+        providers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+        models = Map.copyOf(models);
+    }
+
+    /** Loads from the file if given, else from the environment alone. */
+    public static GatewayConfig load(Optional<Path> file, Map<String, String> env) {
+        if (file.isEmpty()) {
+            return fromEnvironment(env);
+        }
+        Path p = file.get();
+        String yaml;
+        try {
+            yaml = Files.readString(p);
+        } catch (IOException e) {
+            throw new ConfigException(p + ": cannot read: " + e.getMessage());
+        }
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(p + ": line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return fromEnvironment(env);
+        }
+        try {
+            return fromTree(root, env);
+        } catch (ConfigException e) {
+            throw new ConfigException(p + ": " + e.getMessage());
+        }
+    }
+
+    static GatewayConfig fromEnvironment(Map<String, String> env) {
+        Map<String, ProviderConfig> providers = new LinkedHashMap<>();
+        envProvider(env, "OPENAI", "openai", ProviderConfig.Kind.OPENAI, "https://api.openai.com/v1", providers);
+        envProvider(env, "ANTHROPIC", "anthropic", ProviderConfig.Kind.ANTHROPIC, "https://api.anthropic.com", providers);
+        envProvider(env, "GEMINI", "gemini", ProviderConfig.Kind.GEMINI, "https://generativelanguage.googleapis.com", providers);
+        if (providers.isEmpty()) {
+            providers.put("fake", fake());
+        }
+        return new GatewayConfig("127.0.0.1", DEFAULT_PORT, DEFAULT_MAX_BODY, nonBlank(env.get("TOKENRT_MASTER_KEY")),
+                databaseUrl(env, Optional.empty()), providers, Map.of());
+    }
+
+    static ProviderConfig fake() {
+        return new ProviderConfig("fake", ProviderConfig.Kind.FAKE, "in-process", Optional.empty(),
+                ProviderConfig.Timeouts.DEFAULT, RetryPolicy.NONE);
+    }
+
+    private static void envProvider(Map<String, String> env, String prefix, String name, ProviderConfig.Kind kind,
+            String defaultUrl, Map<String, ProviderConfig> out) {
+        Optional<String> key = nonBlank(env.get(prefix + "_API_KEY"));
+        Optional<String> url = nonBlank(env.get(prefix + "_BASE_URL"));
+        if (key.isPresent() || url.isPresent()) {
+            out.put(name, new ProviderConfig(name, kind, url.orElse(defaultUrl), key, ProviderConfig.Timeouts.DEFAULT,
+                    RetryPolicy.DEFAULT));
+        }
+    }
+
+    private static String databaseUrl(Map<String, String> env, Optional<String> fromFile) {
+        Optional<String> url = nonBlank(env.get("TOKENRT_DATABASE_URL")).or(() -> fromFile);
+        if (url.isPresent()) {
+            return url.get();
+        }
+        String dir = nonBlank(env.get("TOKENRT_DATA_DIR")).orElse("./tokenrt-data");
+        return "jdbc:sqlite:" + Path.of(dir).resolve("tokenrt.db");
+    }
+
+    private static GatewayConfig fromTree(JsonNode root, Map<String, String> env) {
+        if (!root.isObject()) {
+            throw new ConfigException("the top level must be a mapping");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!TOP_LEVEL.contains(f)) {
+                throw new ConfigException("unknown key '" + f + "' (expected one of " + TOP_LEVEL + ")");
+            }
+        }
+        JsonNode server = root.path("server");
+        String host = text(server, "host", "server.host", env).orElse("127.0.0.1");
+        int port = (int) number(server, "port", "server.port", env, 1, 65535).orElse(DEFAULT_PORT);
+        long maxBody = number(server, "max_body_bytes", "server.max_body_bytes", env, 1024, Long.MAX_VALUE)
+                .orElse(DEFAULT_MAX_BODY);
+        Optional<String> master = text(root, "master_key", "master_key", env).flatMap(GatewayConfig::nonBlank)
+                .or(() -> nonBlank(env.get("TOKENRT_MASTER_KEY")));
+        String db = databaseUrl(env, text(root, "database_url", "database_url", env));
+
+        Map<String, ProviderConfig> providers = new LinkedHashMap<>();
+        JsonNode ps = root.path("providers");
+        if (!ps.isMissingNode() && !ps.isArray()) {
+            throw new ConfigException("providers: expected a list");
+        }
+        for (int i = 0; i < ps.size(); i++) {
+            String at = "providers[" + i + "]";
+            JsonNode p = ps.get(i);
+            String name = text(p, "name", at + ".name", env).orElseThrow(() -> new ConfigException(at + ".name: required"));
+            if (providers.containsKey(name)) {
+                throw new ConfigException(at + ".name: duplicate provider '" + name + "'");
+            }
+            ProviderConfig.Kind kind;
+            try {
+                kind = ProviderConfig.Kind.parse(text(p, "kind", at + ".kind", env).orElse(name));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at + ".kind: " + e.getMessage());
+            }
+            String url = text(p, "base_url", at + ".base_url", env).orElse(switch (kind) {
+                case OPENAI -> "https://api.openai.com/v1";
+                case ANTHROPIC -> "https://api.anthropic.com";
+                case GEMINI -> "https://generativelanguage.googleapis.com";
+                case FAKE -> "in-process";
+            });
+            Optional<String> key = text(p, "api_key", at + ".api_key", env).flatMap(GatewayConfig::nonBlank);
+            JsonNode t = p.path("timeouts");
+            ProviderConfig.Timeouts d = ProviderConfig.Timeouts.DEFAULT;
+            ProviderConfig.Timeouts timeouts = new ProviderConfig.Timeouts(
+                    millis(t, "connect_ms", at + ".timeouts.connect_ms", env).orElse(d.connect()),
+                    millis(t, "first_byte_ms", at + ".timeouts.first_byte_ms", env).orElse(d.firstByte()),
+                    millis(t, "idle_ms", at + ".timeouts.idle_ms", env).orElse(d.idle()));
+            JsonNode r = p.path("retries");
+            RetryPolicy rd = kind == ProviderConfig.Kind.FAKE ? RetryPolicy.NONE : RetryPolicy.DEFAULT;
+            RetryPolicy retry = new RetryPolicy(
+                    (int) number(r, "max", at + ".retries.max", env, 0, 10).orElse(rd.maxRetries()),
+                    millis(r, "base_delay_ms", at + ".retries.base_delay_ms", env).orElse(rd.baseDelay()),
+                    millis(r, "max_delay_ms", at + ".retries.max_delay_ms", env).orElse(rd.maxDelay()));
+            providers.put(name, new ProviderConfig(name, kind, url, key, timeouts, retry));
+        }
+        if (providers.isEmpty()) {
+            providers.putAll(fromEnvironment(env).providers());
+        }
+
+        Map<String, List<Router.Target>> models = new LinkedHashMap<>();
+        JsonNode ms = root.path("models");
+        if (!ms.isMissingNode() && !ms.isArray()) {
+            throw new ConfigException("models: expected a list");
+        }
+        for (int i = 0; i < ms.size(); i++) {
+            String at = "models[" + i + "]";
+            JsonNode m = ms.get(i);
+            String name = text(m, "name", at + ".name", env).orElseThrow(() -> new ConfigException(at + ".name: required"));
+            JsonNode ts = m.path("targets");
+            if (!ts.isArray() || ts.isEmpty()) {
+                throw new ConfigException(at + ".targets: expected a non-empty list of {provider, model}");
+            }
+            List<Router.Target> targets = new ArrayList<>();
+            for (int j = 0; j < ts.size(); j++) {
+                String tat = at + ".targets[" + j + "]";
+                String prov = text(ts.get(j), "provider", tat + ".provider", env)
+                        .orElseThrow(() -> new ConfigException(tat + ".provider: required"));
+                if (!providers.containsKey(prov)) {
+                    throw new ConfigException(tat + ".provider: no provider named '" + prov + "' (configured: "
+                            + providers.keySet() + ")");
+                }
+                targets.add(new Router.Target(prov, text(ts.get(j), "model", tat + ".model", env).orElse(name)));
+            }
+            models.put(name, List.copyOf(targets));
+        }
+        return new GatewayConfig(host, port, maxBody, master, db, providers, models);
+    }
+
+    private static Optional<String> text(JsonNode parent, String field, String at, Map<String, String> env) {
+        JsonNode n = parent.path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isValueNode()) {
+            throw new ConfigException(at + ": expected a value");
+        }
+        return Optional.of(substitute(n.asText(), at, env));
+    }
+
+    private static Optional<Long> number(JsonNode parent, String field, String at, Map<String, String> env, long min,
+            long max) {
+        return text(parent, field, at, env).map(s -> {
+            long v;
+            try {
+                v = Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(at + ": expected a whole number, got '" + s + "'");
+            }
+            if (v < min || v > max) {
+                throw new ConfigException(at + ": " + v + " is out of range [" + min + ", " + max + "]");
+            }
+            return v;
+        });
+    }
+
+    private static Optional<Duration> millis(JsonNode parent, String field, String at, Map<String, String> env) {
+        return number(parent, field, at, env, 0, 86_400_000L).map(Duration::ofMillis);
+    }
+
+    static String substitute(String value, String at, Map<String, String> env) {
+        Matcher m = ENV.matcher(value);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String v = env.get(m.group(1));
+            if (v == null) {
+                v = m.group(2);
+            }
+            if (v == null) {
+                throw new ConfigException(at + ": environment variable " + m.group(1) + " is not set");
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    private static Optional<String> nonBlank(String s) {
+        return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.trim());
+    }
+
+    public GatewayConfig withListen(String newHost, int newPort) {
+        return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models);
+    }
+
+    /** A configuration problem, reported before anything starts. */
+    public static final class ConfigException extends RuntimeException {
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+}
