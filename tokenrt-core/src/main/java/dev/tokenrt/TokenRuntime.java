@@ -68,7 +68,7 @@ public final class TokenRuntime implements AutoCloseable {
         p.add(new RoutingStep(router, name -> retries.getOrDefault(name, RetryPolicy.DEFAULT), b.sleeper))
                 .add(new CountStep(b.counting));
         b.beforeCall.forEach(p::add);
-        p.add(new ProviderCallStep(transports));
+        p.add(new ProviderCallStep(transports, b.upstreamTimer));
         this.pipeline = p.build();
     }
 
@@ -131,6 +131,7 @@ public final class TokenRuntime implements AutoCloseable {
         private final List<Interceptor> beforeRouting = new ArrayList<>();
         private final List<Interceptor> beforeCall = new ArrayList<>();
         private RoutingStep.Sleeper sleeper = d -> Thread.sleep(d);
+        private ProviderCallStep.UpstreamTimer upstreamTimer = (id, nanos) -> { };
 
         public Builder clock(Clock c) {
             this.clock = Objects.requireNonNull(c);
@@ -193,6 +194,11 @@ public final class TokenRuntime implements AutoCloseable {
 
         public Builder retrySleeper(RoutingStep.Sleeper s) {
             this.sleeper = Objects.requireNonNull(s);
+            return this;
+        }
+
+        public Builder upstreamTimer(ProviderCallStep.UpstreamTimer t) {
+            this.upstreamTimer = Objects.requireNonNull(t);
             return this;
         }
 

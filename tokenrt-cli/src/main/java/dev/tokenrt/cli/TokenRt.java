@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code tokenrt} command: one entry point, one subcommand per job. */
 @Command(name = "tokenrt", mixinStandardHelpOptions = true, version = "tokenrt 0.1.0",
         description = {"Token Runtime: count, price, budget and cache every LLM token.", ""},
-        subcommands = {CountCommand.class, CostCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ServeCommand.class, CountCommand.class, CostCommand.class, ModelsCommand.class, ReportCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Run 'tokenrt help COMMAND' for a command's options and examples."})
 public final class TokenRt implements Runnable {
 

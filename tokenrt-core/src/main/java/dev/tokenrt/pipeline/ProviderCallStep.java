@@ -11,9 +11,21 @@ import java.util.Map;
 public final class ProviderCallStep implements Interceptor {
 
     private final Map<String, ProviderTransport> transports;
+    private final UpstreamTimer timer;
+
+    /** Told how long each provider call took (for a stream: until it started), to separate overhead from waiting. */
+    @FunctionalInterface
+    public interface UpstreamTimer {
+        void took(String requestId, long nanos);
+    }
 
     public ProviderCallStep(Map<String, ProviderTransport> transports) {
+        this(transports, (id, nanos) -> { });
+    }
+
+    public ProviderCallStep(Map<String, ProviderTransport> transports, UpstreamTimer timer) {
         this.transports = Map.copyOf(transports);
+        this.timer = timer;
     }
 
     @Override
@@ -25,10 +37,15 @@ public final class ProviderCallStep implements Interceptor {
             return new Outcome.Failed(GatewayError.of(GatewayError.Kind.NOT_FOUND,
                     "No provider named '" + route.provider() + "' is configured."), ex);
         }
-        if (ex.request().stream()) {
-            return new Outcome.Streamed(transport.stream(ex.request(), route.upstreamModel()), ex);
+        long start = System.nanoTime();
+        try {
+            if (ex.request().stream()) {
+                return new Outcome.Streamed(transport.stream(ex.request(), route.upstreamModel()), ex);
+            }
+            ProviderResponse r = transport.complete(ex.request(), route.upstreamModel());
+            return new Outcome.Complete(r.response(), ex, r.usageReported());
+        } finally {
+            timer.took(ex.requestId(), System.nanoTime() - start);
         }
-        ProviderResponse r = transport.complete(ex.request(), route.upstreamModel());
-        return new Outcome.Complete(r.response(), ex, r.usageReported());
     }
 }

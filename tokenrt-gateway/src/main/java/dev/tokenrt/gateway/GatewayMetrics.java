@@ -25,6 +25,9 @@ public final class GatewayMetrics implements RequestObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Long> upstreamNanos = new ConcurrentHashMap<>();
+    private final Timer overheadTimer = Timer.builder("tokenrt.gateway.overhead")
+            .description("Time the gateway adds to a non-streamed request (total minus the provider's time)")
+            .publishPercentileHistogram().register(registry);
 
     public PrometheusMeterRegistry registry() {
         return registry;
@@ -62,11 +65,16 @@ public final class GatewayMetrics implements RequestObserver {
                 .tag("gen_ai.provider.name", e.provider().isEmpty() ? "none" : e.provider())
                 .tag("stream", Boolean.toString(e.stream()))
                 .register(registry).increment();
-        Long upstream = upstreamNanos.remove(e.requestId());
-        if (upstream != null && !e.stream()) {
-            long overhead = Math.max(0, e.latencyMillis() * 1_000_000L - upstream);
-            Timer.builder("tokenrt.gateway.overhead").description("Time the gateway adds to a non-streamed request")
-                    .publishPercentileHistogram().register(registry).record(Duration.ofNanos(overhead));
+    }
+
+    /**
+     * A non-streamed request took {@code totalNanos} inside the gateway; the part not spent waiting for the
+     * provider is the gateway's overhead.
+     */
+    public void overhead(String requestId, long totalNanos) {
+        Long upstream = upstreamNanos.remove(requestId);
+        if (upstream != null) {
+            overheadTimer.record(Duration.ofNanos(Math.max(0, totalNanos - upstream)));
         }
     }
 

@@ -1,0 +1,173 @@
+package dev.tokenrt.gateway;
+
+import dev.tokenrt.TokenRuntime;
+import dev.tokenrt.ledger.UsageLedger;
+import dev.tokenrt.pipeline.CatalogPricing;
+import dev.tokenrt.pipeline.DefaultTokenCounting;
+import dev.tokenrt.pipeline.Pricing;
+import dev.tokenrt.pipeline.Router;
+import dev.tokenrt.pipeline.TokenCounting;
+import dev.tokenrt.pricing.PricingCatalog;
+import dev.tokenrt.provider.ProviderTransport;
+import dev.tokenrt.provider.fake.FakeProvider;
+import dev.tokenrt.store.ledger.JdbcUsageLedger;
+import dev.tokenrt.store.ledger.LedgerOptions;
+import dev.tokenrt.tokens.ProviderEstimators;
+import dev.tokenrt.tokens.Tokenizers;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Builds and runs the gateway from a {@link GatewayConfig}: ledger, tokenizers, pricing, transports, the
+ * pipeline and the HTTP server. The one place where the gateway's parts are put together.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private final GatewayConfig config;
+    private final GatewayServer server;
+    private final UpstreamHttp http;
+
+    private Gateway(GatewayConfig config, GatewayServer server, UpstreamHttp http) {
+        this.config = config;
+        this.server = server;
+        this.http = http;
+    }
+
+    /** Starts with the system clock, the catalog's prices and the ledger the configuration names. */
+    public static Gateway start(GatewayConfig config, boolean insecureDev) {
+        return start(config, insecureDev, Clock.systemUTC(), openLedger(config.databaseUrl()));
+    }
+
+    public static Gateway start(GatewayConfig config, boolean insecureDev, Clock clock, UsageLedger ledger) {
+        if (config.masterKey().isEmpty() && !insecureDev) {
+            throw new IllegalStateException("TOKENRT_MASTER_KEY is not set and --insecure-dev was not given");
+        }
+        Tokenizers tokenizers = Tokenizers.defaults();
+        PricingCatalog catalog = PricingCatalog.bundled();
+        TokenCounting counting = new DefaultTokenCounting(tokenizers, ProviderEstimators.defaults(), catalog);
+        Pricing pricing = new CatalogPricing(catalog);
+        GatewayMetrics metrics = new GatewayMetrics();
+        Vertx vertx = GatewayServer.newVertx();
+        UpstreamHttp http = new UpstreamHttp(vertx);
+
+        TokenRuntime.Builder rt = TokenRuntime.builder().clock(clock).ledger(ledger).counting(counting).pricing(pricing)
+                .observer(metrics).upstreamTimer(metrics::upstreamTime);
+        for (ProviderConfig p : config.providers().values()) {
+            rt.provider(transport(p, counting, http), p.retry());
+        }
+        config.models().forEach(rt::route);
+        rt.defaultRoute(defaultRoute(config, catalog));
+        TokenRuntime runtime = rt.build();
+
+        ClientFace openAi = new OpenAiFace();
+        ClientFace anthropic = new AnthropicFace();
+        EmbeddingsApi embeddings = new EmbeddingsApi(config, runtime, counting, pricing, List.of(metrics), http, openAi);
+        GatewayServer server = new GatewayServer(config, runtime, counting, metrics, insecureDev, vertx, openAi, anthropic,
+                embeddings).listen();
+        return new Gateway(config, server, http);
+    }
+
+    static ProviderTransport transport(ProviderConfig p, TokenCounting counting, UpstreamHttp http) {
+        return switch (p.kind()) {
+            case FAKE -> new FakeProvider(counting, FakeProvider.Options.defaults());
+            case OPENAI -> HttpTransport.openAi(p, http);
+            case ANTHROPIC -> HttpTransport.anthropic(p, http);
+            case GEMINI -> HttpTransport.gemini(p, http);
+        };
+    }
+
+    /**
+     * Models without a configured route go to the provider the catalog (or the name's family) says serves
+     * them, when that provider is configured; with a single provider configured, everything goes there
+     * (a lone vLLM or Ollama, or the fake provider).
+     */
+    static java.util.function.Function<String, Optional<Router.Target>> defaultRoute(GatewayConfig config,
+            PricingCatalog catalog) {
+        Map<ProviderConfig.Kind, List<ProviderConfig>> byKind = config.providers().values().stream()
+                .collect(Collectors.groupingBy(ProviderConfig::kind));
+        return model -> {
+            if (config.providers().size() == 1) {
+                return Optional.of(new Router.Target(config.providers().keySet().iterator().next(), model));
+            }
+            Optional<ProviderConfig.Kind> kind = family(model, catalog);
+            return kind.map(byKind::get).filter(l -> !l.isEmpty())
+                    .map(l -> new Router.Target(l.get(0).name(), model));
+        };
+    }
+
+    static Optional<ProviderConfig.Kind> family(String model, PricingCatalog catalog) {
+        String m = model.toLowerCase(Locale.ROOT);
+        if (m.startsWith("claude")) {
+            return Optional.of(ProviderConfig.Kind.ANTHROPIC);
+        }
+        if (m.startsWith("gemini") || m.startsWith("models/gemini")) {
+            return Optional.of(ProviderConfig.Kind.GEMINI);
+        }
+        if (m.startsWith("gpt-") || m.startsWith("o1") || m.startsWith("o3") || m.startsWith("o4")
+                || m.startsWith("text-embedding") || m.startsWith("chatgpt")) {
+            return Optional.of(ProviderConfig.Kind.OPENAI);
+        }
+        return catalog.find(model).map(p -> switch (p.provider()) {
+            case "anthropic" -> ProviderConfig.Kind.ANTHROPIC;
+            case "google", "gemini", "vertex_ai" -> ProviderConfig.Kind.GEMINI;
+            default -> ProviderConfig.Kind.OPENAI;
+        });
+    }
+
+    static UsageLedger openLedger(String url) {
+        if (url.startsWith("jdbc:sqlite:")) {
+            Path file = Path.of(url.substring("jdbc:sqlite:".length()));
+            try {
+                Path dir = file.toAbsolutePath().getParent();
+                if (dir != null) {
+                    Files.createDirectories(dir);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create the data directory for " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return JdbcUsageLedger.open(url, LedgerOptions.defaults());
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public String baseUrl() {
+        return "http://" + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port();
+    }
+
+    public TokenRuntime runtime() {
+        return server.runtime();
+    }
+
+    /** What the operator sees at start: where it listens, which providers, where the ledger is. No secrets. */
+    public String banner() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("tokenrt gateway listening on ").append(baseUrl()).append('\n');
+        for (ProviderConfig p : config.providers().values()) {
+            sb.append("  provider ").append(p.name()).append(" (").append(p.kind().name().toLowerCase(Locale.ROOT))
+                    .append(p.kind() == ProviderConfig.Kind.FAKE ? ", built-in: deterministic answers, no upstream"
+                            : ", " + p.baseUrl() + (p.apiKey().isPresent() ? ", key set" : ", no key"))
+                    .append(")\n");
+        }
+        String db = config.databaseUrl().replaceAll("(?i)(password=)[^&;]*", "$1***");
+        sb.append("  ledger ").append(db).append('\n');
+        sb.append("  auth ").append(config.masterKey().isPresent() ? "TOKENRT_MASTER_KEY required" : "OFF (--insecure-dev)");
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        http.close();
+    }
+}

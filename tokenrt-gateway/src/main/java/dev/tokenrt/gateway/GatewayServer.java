@@ -1,0 +1,417 @@
+package dev.tokenrt.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenrt.TokenRuntime;
+import dev.tokenrt.chat.ChatEvent;
+import dev.tokenrt.chat.ChatRequest;
+import dev.tokenrt.pipeline.EventStream;
+import dev.tokenrt.pipeline.Exchange;
+import dev.tokenrt.pipeline.GatewayError;
+import dev.tokenrt.pipeline.Outcome;
+import dev.tokenrt.pipeline.TokenCounting;
+import dev.tokenrt.pipeline.UpstreamException;
+import dev.tokenrt.pricing.Money;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face: OpenAI- and Anthropic-compatible routes over the shared pipeline, plus health, metrics and
+ * the admin API. Vert.x event loops do the I/O; each request's pipeline runs on its own virtual thread, where
+ * blocking on a provider is cheap. Nothing here holds policy: it reads, calls the pipeline, and writes.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final GatewayConfig config;
+    private final TokenRuntime runtime;
+    private final TokenCounting counting;
+    private final GatewayMetrics metrics;
+    private final AdminApi admin;
+    private final ModelsApi models;
+    private final EmbeddingsApi embeddings;
+    private final boolean insecure;
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ClientFace openAi;
+    private final ClientFace anthropic;
+
+    GatewayServer(GatewayConfig config, TokenRuntime runtime, TokenCounting counting, GatewayMetrics metrics,
+            boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings) {
+        this.config = config;
+        this.runtime = runtime;
+        this.counting = counting;
+        this.metrics = metrics;
+        this.insecure = insecure;
+        this.vertx = vertx;
+        this.openAi = openAi;
+        this.anthropic = anthropic;
+        this.embeddings = embeddings;
+        this.admin = new AdminApi(runtime.ledger(), runtime.clock(), openAi);
+        this.models = new ModelsApi(config, runtime.router());
+        this.server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost(config.host()).setPort(config.port())
+                .setTcpNoDelay(true).setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
+        server.requestHandler(this::handle);
+    }
+
+    static Vertx newVertx() {
+        return Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
+                .setEventLoopPoolSize(Math.max(1, java.lang.Runtime.getRuntime().availableProcessors())));
+    }
+
+    /** Binds the port; returns once listening. */
+    public GatewayServer listen() {
+        try {
+            server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+        return this;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public TokenRuntime runtime() {
+        return runtime;
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    private void handle(HttpServerRequest req) {
+        String path = req.path();
+        HttpMethod m = req.method();
+        try {
+            if (m == HttpMethod.GET && path.equals("/health")) {
+                json(req.response(), 200, JSON.createObjectNode().put("status", "ok"));
+                return;
+            }
+            if (m == HttpMethod.GET && path.equals("/metrics")) {
+                req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
+                return;
+            }
+            ClientFace face = path.startsWith("/v1/messages") ? anthropic : openAi;
+            Optional<String> keyId = authenticate(req);
+            if (keyId.isEmpty()) {
+                fail(req.response(), face, GatewayError.of(GatewayError.Kind.AUTHENTICATION,
+                        "Incorrect or missing API key. Pass it as 'Authorization: Bearer <key>'.")
+                        .withCode("invalid_api_key"), "");
+                return;
+            }
+            switch (m.name() + " " + path) {
+                case "POST /v1/chat/completions" -> withBody(req, face, body -> chat(req, face, body, keyId.get()));
+                case "POST /v1/messages" -> withBody(req, face, body -> chat(req, face, body, keyId.get()));
+                case "POST /v1/messages/count_tokens" -> withBody(req, face, body -> countTokens(req, body));
+                case "POST /v1/embeddings" -> withBody(req, face, body -> embeddings.handle(req, body, keyId.get(), headers(req)));
+                case "GET /v1/models" -> json(req.response(), 200, models.list());
+                case "GET /admin/v1/usage" -> workers.execute(() -> admin.usage(req));
+                default -> fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
+                        "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+            }
+        } catch (RuntimeException e) {
+            LOG.error("unexpected error on {} {}", m, path, e);
+            fail(req.response(), openAi, GatewayError.of(GatewayError.Kind.INTERNAL, "internal error"), "");
+        }
+    }
+
+    /** The virtual key id (empty string for the master key), or empty when the caller is not allowed in. */
+    private Optional<String> authenticate(HttpServerRequest req) {
+        if (config.masterKey().isEmpty()) {
+            return insecure ? Optional.of("") : Optional.empty();
+        }
+        String presented = presentedKey(req);
+        if (presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                config.masterKey().get().getBytes(StandardCharsets.UTF_8))) {
+            return Optional.of("");
+        }
+        return Optional.empty();
+    }
+
+    static String presentedKey(HttpServerRequest req) {
+        String auth = req.getHeader("authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return auth.substring(7).trim();
+        }
+        String x = req.getHeader("x-api-key");
+        return x != null ? x.trim() : null;
+    }
+
+    /** Reads the whole body (refusing more than the configured maximum) and hands it to a virtual thread. */
+    private void withBody(HttpServerRequest req, ClientFace face, java.util.function.Consumer<Buffer> then) {
+        String len = req.getHeader("content-length");
+        long max = config.maxBodyBytes();
+        if (len != null) {
+            try {
+                if (Long.parseLong(len.trim()) > max) {
+                    fail(req.response(), face, tooLarge(max), "");
+                    req.connection().close();
+                    return;
+                }
+            } catch (NumberFormatException e) {
+                fail(req.response(), face, GatewayError.of(GatewayError.Kind.INVALID_REQUEST, "Invalid Content-Length."), "");
+                return;
+            }
+        }
+        Buffer body = Buffer.buffer();
+        AtomicBoolean tooBig = new AtomicBoolean();
+        req.handler(chunk -> {
+            if (tooBig.get()) {
+                return;
+            }
+            if (body.length() + chunk.length() > max) {
+                tooBig.set(true);
+                fail(req.response(), face, tooLarge(max), "");
+                req.connection().close();
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        req.endHandler(v -> {
+            if (!tooBig.get()) {
+                workers.execute(() -> then.accept(body));
+            }
+        });
+        req.exceptionHandler(e -> LOG.debug("request body failed: {}", e.toString()));
+    }
+
+    private static GatewayError tooLarge(long max) {
+        return GatewayError.of(GatewayError.Kind.TOO_LARGE, "Request body larger than " + max + " bytes.")
+                .withCode("request_too_large");
+    }
+
+    static Map<String, String> headers(HttpServerRequest req) {
+        Map<String, String> h = new HashMap<>();
+        req.headers().forEach(e -> {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (!name.equals("authorization") && !name.equals("x-api-key") && !name.equals("x-goog-api-key")
+                    && !name.equals("cookie")) {
+                h.merge(name, e.getValue(), (a, b) -> a + "," + b);
+            }
+        });
+        return h;
+    }
+
+    static Optional<JsonNode> parseJson(Buffer body) {
+        try {
+            JsonNode n = JSON.readTree(body.getBytes());
+            return n == null || !n.isObject() ? Optional.empty() : Optional.of(n);
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    // ---------------------------------------------------------------- chat
+
+    private void chat(HttpServerRequest req, ClientFace face, Buffer body, String keyId) {
+        long startNanos = System.nanoTime();
+        String requestId = TokenRuntime.newRequestId();
+        HttpServerResponse resp = req.response();
+        resp.putHeader("x-tokenrt-request-id", requestId);
+        Optional<JsonNode> json = parseJson(body);
+        if (json.isEmpty()) {
+            fail(resp, face, GatewayError.of(GatewayError.Kind.INVALID_REQUEST,
+                    "The request body is not a JSON object.").withCode("invalid_json"), requestId);
+            return;
+        }
+        ChatRequest chat;
+        try {
+            chat = face.parse(json.get());
+        } catch (ClientFace.BadRequest e) {
+            fail(resp, face, GatewayError.of(GatewayError.Kind.INVALID_REQUEST, e.getMessage()).withParam(e.param),
+                    requestId);
+            return;
+        }
+        Map<String, String> headers = headers(req);
+        Exchange ex = Exchange.start(requestId, chat, face.formatId(),
+                Attribution.from(headers, keyId, chat.user()), headers, runtime.clock().instant(), startNanos);
+        Outcome outcome = runtime.execute(ex);
+        switch (outcome) {
+            case Outcome.Complete c -> {
+                ObjectNode out = face.response(c.response(), c.exchange().clientModel());
+                resp.putHeader("x-tokenrt-cost-usd", Money.format(c.costNanos()));
+                degradedHeader(resp, c.exchange());
+                json(resp, 200, out);
+                metrics.overhead(requestId, System.nanoTime() - startNanos);
+            }
+            case Outcome.Streamed s -> stream(resp, face, s, chat);
+            case Outcome.Failed f -> fail(resp, face, f.error(), requestId);
+        }
+    }
+
+    private static void degradedHeader(HttpServerResponse resp, Exchange ex) {
+        for (String d : ex.decisions()) {
+            if (d.startsWith("degrade:")) {
+                resp.putHeader("x-tokenrt-degraded-from", ex.clientModel());
+            }
+        }
+    }
+
+    /**
+     * Pulls the stream on this virtual thread and writes each event as it comes, respecting the socket's
+     * back-pressure. A client that goes away closes the stream: the upstream call is cancelled and what was
+     * generated so far is recorded.
+     */
+    private void stream(HttpServerResponse resp, ClientFace face, Outcome.Streamed s, ChatRequest chat) {
+        EventStream events = s.events();
+        AtomicBoolean gone = new AtomicBoolean();
+        resp.closeHandler(v -> {
+            if (gone.compareAndSet(false, true)) {
+                events.close();
+            }
+        });
+        resp.setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache")
+                .putHeader("x-accel-buffering", "no");
+        degradedHeader(resp, s.exchange());
+        resp.setStatusCode(200);
+        ClientFace.StreamWriter writer = face.stream(chat, s.exchange().clientModel());
+        try {
+            while (!gone.get()) {
+                Optional<ChatEvent> ev = events.next();
+                if (ev.isEmpty()) {
+                    break;
+                }
+                for (String frame : writer.frames(ev.get())) {
+                    write(resp, frame);
+                }
+            }
+            if (!gone.get()) {
+                for (String frame : writer.end()) {
+                    write(resp, frame);
+                }
+                resp.end();
+            }
+        } catch (UpstreamException e) {
+            if (!gone.get()) {
+                write(resp, writer.error(GatewayError.of(e.isTimeout() ? GatewayError.Kind.TIMEOUT : GatewayError.Kind.UPSTREAM,
+                        "The upstream stream failed: " + e.getMessage())));
+                resp.end();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("stream {} failed", s.exchange().requestId(), e);
+            events.close();
+            if (!gone.get()) {
+                resp.reset();
+            }
+        } finally {
+            if (gone.get()) {
+                events.close();
+            }
+        }
+    }
+
+    private static void write(HttpServerResponse resp, String frame) {
+        if (resp.writeQueueFull()) {
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            resp.drainHandler(v -> drained.complete(null));
+            resp.closeHandler(v -> drained.complete(null));
+            if (resp.writeQueueFull()) {
+                drained.join();
+            }
+        }
+        resp.write(frame);
+    }
+
+    // ---------------------------------------------------------------- count tokens
+
+    private void countTokens(HttpServerRequest req, Buffer body) {
+        Optional<JsonNode> json = parseJson(body);
+        if (json.isEmpty()) {
+            fail(req.response(), anthropic, GatewayError.of(GatewayError.Kind.INVALID_REQUEST,
+                    "The request body is not a JSON object."), "");
+            return;
+        }
+        ObjectNode withMax = ((ObjectNode) json.get()).deepCopy();
+        if (!withMax.has("max_tokens")) {
+            withMax.put("max_tokens", 1); // count_tokens takes no max_tokens; the messages parser requires one
+        }
+        ChatRequest chat;
+        try {
+            chat = anthropic.parse(withMax);
+        } catch (ClientFace.BadRequest e) {
+            fail(req.response(), anthropic, GatewayError.of(GatewayError.Kind.INVALID_REQUEST, e.getMessage())
+                    .withParam(e.param), "");
+            return;
+        }
+        try {
+            long n = counting.prompt(chat, chat.model()).tokens();
+            json(req.response(), 200, JSON.createObjectNode().put("input_tokens", n));
+        } catch (IllegalArgumentException e) {
+            fail(req.response(), anthropic, GatewayError.of(GatewayError.Kind.NOT_FOUND, e.getMessage()).withParam("model"), "");
+        }
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    static void json(HttpServerResponse resp, int status, JsonNode body) {
+        try {
+            resp.setStatusCode(status).putHeader("content-type", "application/json")
+                    .end(Buffer.buffer(JSON.writeValueAsBytes(body)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void fail(HttpServerResponse resp, ClientFace face, GatewayError error, String requestId) {
+        if (resp.ended() || resp.headWritten()) {
+            return;
+        }
+        if (!requestId.isEmpty()) {
+            resp.putHeader("x-tokenrt-request-id", requestId);
+        }
+        error.retryAfter().ifPresent(d -> resp.putHeader("retry-after", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
+        json(resp, error.status(), face.error(error));
+    }
+
+    /** Stops accepting, lets requests in flight finish (up to the grace period), then flushes the ledger. */
+    @Override
+    public void close() {
+        try {
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing the HTTP server: {}", e.toString());
+        }
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        runtime.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing Vert.x: {}", e.toString());
+        }
+    }
+}
