@@ -17,15 +17,19 @@ import java.util.TreeMap;
  * one instance for the life of the process.
  *
  * <p>Defaults, both counted against o200k_base (GPT-4o's public encoding), which on our samples tracks other
- * vocabularies more evenly across English and Chinese than cl100k_base does (Gemma 3 ÷ cl100k_base is 1.05 on
- * MT-bench English but 0.61 on BELLE Chinese; ÷ o200k_base it is 1.06 and 0.92):
+ * vocabularies more evenly across English and Chinese than cl100k_base does (Qwen 3 ÷ cl100k_base is 1.03 on
+ * MT-bench English but 0.57 on BELLE Chinese; ÷ o200k_base it is 1.04 and 0.85; see
+ * bench/results/estimator-convergence-*.md):
  * <ul>
  *   <li>{@code anthropic}: prior 1.20, rough. A public comparison of Claude 3.5 Sonnet with GPT-4o on the same
- *       inputs found Claude's counts 16% higher for English articles, 21% for maths and 30% for Python code;
+ *       inputs ("Hidden costs in AI deployment: why Claude models may be 20-30% more expensive than GPT in
+ *       enterprise settings", VentureBeat, 2025) found Claude's counts 16% higher for English articles, 21% for
+ *       maths and 30% for Python code;
  *       1.20 sits between prose and code. Claude's newer models may differ; calibration corrects it.</li>
- *   <li>{@code google}: prior 1.06, measured. Gemma 3 uses the same tokenizer as Gemini 2.0 (Gemma 3 technical
- *       report); its vocabulary counts 1.06 × o200k_base on the 80 MT-bench questions (English) and 0.92 × on
- *       1,000 BELLE prompts (Chinese): see bench/results/estimator-convergence-*.md.</li>
+ *   <li>{@code google}: prior 1.05, measured on a stand-in. Gemma 3 uses the same tokenizer as Gemini 2.0 (Gemma 3
+ *       technical report), and its vocabulary's summed counts are 1.05 × o200k_base's over the 160 MT-bench turns
+ *       (English) and 0.90 × over 160 BELLE prompts (Chinese). Summed counts, not the median prompt, because
+ *       the bill is a sum; the per-prompt median on MT-bench is 1.00 (short prompts split alike).</li>
  * </ul>
  */
 public final class ProviderEstimators {
@@ -41,8 +45,8 @@ public final class ProviderEstimators {
 
     public static final Prior ANTHROPIC = new Prior("anthropic", EncodingType.O200K_BASE, 1.20,
             "rough: public Claude 3.5 Sonnet vs GPT-4o comparison, +16% English, +21% maths, +30% code");
-    public static final Prior GOOGLE = new Prior("google", EncodingType.O200K_BASE, 1.06,
-            "measured: Gemma 3 (Gemini 2.0's tokenizer) vs o200k_base on MT-bench English; 0.92 on BELLE Chinese");
+    public static final Prior GOOGLE = new Prior("google", EncodingType.O200K_BASE, 1.05,
+            "measured: Gemma 3 (Gemini 2.0's tokenizer) vs o200k_base, summed over MT-bench English; 0.90 on BELLE Chinese");
 
     private final Map<String, CalibratingEstimator> byProvider;
 

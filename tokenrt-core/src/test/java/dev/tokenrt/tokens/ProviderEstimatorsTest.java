@@ -27,7 +27,7 @@ class ProviderEstimatorsTest {
         assertThat(anthropic.base().name()).isEqualTo("o200k_base");
         assertThat(anthropic.priorRatio()).isEqualTo(ProviderEstimators.ANTHROPIC.ratio());
         assertThat(anthropic.count(PROMPT)).isEqualTo(TokenCount.estimated(Math.round(base * 1.20)));
-        assertThat(google.count(PROMPT)).isEqualTo(TokenCount.estimated(Math.round(base * 1.06)));
+        assertThat(google.count(PROMPT)).isEqualTo(TokenCount.estimated(Math.round(base * 1.05)));
         assertThat(anthropic.base().encode(PROMPT)).containsExactly(o200k.encodeOrdinary(PROMPT).toArray());
         assertThat(estimators.get("openai")).isEmpty();
     }
