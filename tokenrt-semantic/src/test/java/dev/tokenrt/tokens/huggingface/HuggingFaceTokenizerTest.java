@@ -141,6 +141,15 @@ class HuggingFaceTokenizerTest {
     }
 
     @Test
+    void keepsDjlOffline() {
+        // Without these DJL may download a CUDA build of its library and pings cloud metadata and telemetry
+        // endpoints when a tokenizer is created; nothing in this JVM set them before the class did.
+        Vocabularies.get("llama3");
+        assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
+        assertThat(System.getProperty("OPT_OUT_TRACKING")).isEqualTo("true");
+    }
+
+    @Test
     void namesTheTokenizerAfterItsFolder() {
         assertThat(Vocabularies.get("llama3").name()).isEqualTo("llama3");
         assertThat(Vocabularies.get("llama3").exact()).isTrue();
