@@ -196,11 +196,12 @@ public final class JdbcUsageLedger implements UsageLedger {
      * keeps committing in between. The daily rollup is kept, so day-level reports over the deleted period
      * still answer; queries that need raw rows (session, tag, hour, or bounds off midnight) no longer see them.
      *
-     * @return the number of requests deleted
+     * @return the number of requests deleted (saturating at {@link Integer#MAX_VALUE})
      */
     public int deleteOlderThan(Instant cutoff) {
+        Objects.requireNonNull(cutoff, "cutoff");
         long before = Rows.toNanosSaturated(cutoff);
-        int total = 0;
+        long total = 0;
         try {
             while (true) {
                 int n = deleteChunk(before);
@@ -216,7 +217,7 @@ public final class JdbcUsageLedger implements UsageLedger {
         if (total > 0) {
             LOG.info("usage ledger retention deleted {} requests older than {}", total, cutoff);
         }
-        return total;
+        return (int) Math.min(Integer.MAX_VALUE, total);
     }
 
     private int deleteChunk(long before) throws SQLException {

@@ -320,9 +320,12 @@ abstract class UsageLedgerContract {
         List<LedgerEntry> rows = Fixtures.traffic("q", 200, 11);
         JdbcUsageLedger ledger = open(tiny);
         try (Connection c = jdbc()) {
-            try (AutoCloseable lock = blockWriter(c)) {
+            AutoCloseable lock = blockWriter(c);
+            try {
                 rows.forEach(ledger::append);
                 assertThat(ledger.flush(Duration.ofMillis(200))).as("flush while the writer is blocked").isFalse();
+            } finally {
+                lock.close();
             }
             assertThat(ledger.flush(WAIT)).isTrue();
         }
