@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -36,11 +37,11 @@ import java.util.regex.Pattern;
  *       prefix is the stronger signal, and a miss there falls through to the steps below;</li>
  *   <li>exact id;</li>
  *   <li>alias;</li>
- *   <li>dated snapshot stripped: {@code -2024-08-06}, {@code -20241022}, {@code @20241022}, {@code -0613},
- *       {@code -001}, {@code -latest} removed (repeatedly), then exact id or alias again, so that
- *       {@code gpt-4o-2024-08-06} prices as {@code gpt-4o} when it has no entry of its own;</li>
- *   <li>snapshot family: a bare or {@code -latest} name with no entry of its own resolves to the newest dated
- *       entry of that name ({@code claude-3-7-sonnet-latest} to {@code claude-3-7-sonnet-20250219});</li>
+ *   <li>snapshot readings, pooled: the name with its dated-snapshot suffix stripped ({@code -2024-08-06},
+ *       {@code -20241022}, {@code @20241022}, {@code -0613}, {@code -001}, {@code -latest}, repeatedly) as an
+ *       exact id or alias, so that {@code gpt-4o-2024-08-06} prices as {@code gpt-4o} when it has no entry of
+ *       its own; and the newest dated entry of the same family, so that {@code claude-3-7-sonnet-latest} prices
+ *       as {@code claude-3-7-sonnet-20250219}. The preferred provider wins, then the closest reading;</li>
  *   <li>otherwise empty.</li>
  * </ol>
  * Where a name exists at several providers, first parties win, then clouds, then the rest by name
@@ -197,7 +198,7 @@ public final class PricingCatalog {
                 }
             }
         }
-        return resolve(name, byId::get, byAlias::get, byFamily::get);
+        return resolve(name, m -> true);
     }
 
     /**
@@ -222,48 +223,70 @@ public final class PricingCatalog {
         if (name.startsWith(prefix) && !entries.containsKey(name)) {
             name = name.substring(prefix.length());
         }
-        return resolve(name,
-                id -> only(byId.get(id), provider),
-                alias -> only(byAlias.get(alias), provider),
-                family -> only(byFamily.get(family), provider));
+        return resolve(name, m -> m.provider().equals(provider));
     }
 
-    private static List<ModelPrice> only(List<ModelPrice> candidates, String provider) {
-        if (candidates == null) {
-            return null;
+    /**
+     * Exact id, then alias, each taking the preferred provider; then every snapshot reading of the name at
+     * once (suffixes stripped, exact or alias; the family's dated entries, newest first), taking the preferred
+     * provider first and, within it, the closest reading. Pooling the snapshot readings keeps a reseller's
+     * undated entry from beating the maker's dated one ({@code claude-3-7-sonnet-latest} prices as Anthropic's
+     * {@code claude-3-7-sonnet-20250219}, not as a reseller's {@code claude-3-7-sonnet}).
+     */
+    private Optional<ModelPrice> resolve(String name, Predicate<ModelPrice> allowed) {
+        Optional<ModelPrice> exact = first(byId.get(name), allowed);
+        if (exact.isPresent()) {
+            return exact;
         }
-        for (ModelPrice m : candidates) {
-            if (m.provider().equals(provider)) {
-                return List.of(m);
-            }
+        Optional<ModelPrice> alias = first(byAlias.get(name), allowed);
+        if (alias.isPresent()) {
+            return alias;
         }
-        return null;
-    }
-
-    private static Optional<ModelPrice> resolve(String name,
-                                                java.util.function.Function<String, List<ModelPrice>> ids,
-                                                java.util.function.Function<String, List<ModelPrice>> aliases,
-                                                java.util.function.Function<String, List<ModelPrice>> families) {
+        List<Reading> readings = new ArrayList<>();
         String current = name;
-        for (int strips = 0; strips <= 3; strips++) {
-            Optional<ModelPrice> hit = first(ids.apply(current));
-            if (hit.isEmpty()) {
-                hit = first(aliases.apply(current));
-            }
-            if (hit.isPresent()) {
-                return hit;
-            }
+        int closeness = 0;
+        for (int strips = 0; strips < 4; strips++) {
             String stripped = stripSnapshot(current);
             if (stripped.equals(current)) {
                 break;
             }
             current = stripped;
+            add(readings, byId.get(current), allowed, closeness++);
+            add(readings, byAlias.get(current), allowed, closeness++);
         }
-        return first(families.apply(family(name)));
+        List<ModelPrice> family = byFamily.getOrDefault(family(name), List.of());
+        for (ModelPrice m : family) {
+            if (allowed.test(m)) {
+                readings.add(new Reading(m, closeness++));
+            }
+        }
+        return readings.stream().min(Comparator.comparingInt((Reading r) -> Providers.rank(r.model().provider()))
+                .thenComparing(r -> r.model().provider())
+                .thenComparingInt(Reading::closeness)).map(Reading::model);
     }
 
-    private static Optional<ModelPrice> first(List<ModelPrice> candidates) {
-        return candidates == null || candidates.isEmpty() ? Optional.empty() : Optional.of(candidates.get(0));
+    private record Reading(ModelPrice model, int closeness) {
+    }
+
+    private static void add(List<Reading> readings, List<ModelPrice> candidates, Predicate<ModelPrice> allowed, int closeness) {
+        if (candidates != null) {
+            for (ModelPrice m : candidates) {
+                if (allowed.test(m)) {
+                    readings.add(new Reading(m, closeness));
+                }
+            }
+        }
+    }
+
+    private static Optional<ModelPrice> first(List<ModelPrice> candidates, Predicate<ModelPrice> allowed) {
+        if (candidates != null) {
+            for (ModelPrice m : candidates) {
+                if (allowed.test(m)) {
+                    return Optional.of(m);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     static String stripSnapshot(String name) {
