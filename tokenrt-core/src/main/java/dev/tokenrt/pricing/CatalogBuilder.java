@@ -581,6 +581,9 @@ public final class CatalogBuilder {
                 .ifPresent(p -> report.suspicious.add(List.of(m.qualifiedId(), "batchInput " + p.plain() + " > input " + input.toPlainString())));
         if (r.output().isPresent()) {
             BigDecimal output = r.output().get().usdPerMillion();
+            if (m.mode() != ModelMode.EMBEDDING && output.signum() == 0 && input.signum() > 0) {
+                report.suspicious.add(List.of(m.qualifiedId(), "output 0 while input is " + input.toPlainString()));
+            }
             r.batchOutput().filter(p -> p.usdPerMillion().compareTo(output) > 0)
                     .ifPresent(p -> report.suspicious.add(List.of(m.qualifiedId(), "batchOutput " + p.plain() + " > output " + output.toPlainString())));
         }
