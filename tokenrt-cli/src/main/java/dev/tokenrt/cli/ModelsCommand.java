@@ -3,6 +3,8 @@ package dev.tokenrt.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenrt.pricing.ModelPrice;
+import dev.tokenrt.pricing.Price;
+import dev.tokenrt.pricing.PriceKind;
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.List;
@@ -43,14 +45,15 @@ final class ModelsCommand implements Callable<Integer> {
                 ObjectNode o = arr.addObject();
                 o.put("id", m.id());
                 o.put("provider", m.provider());
-                o.put("mode", m.mode());
-                put(o, "input_per_mtok", m.inputPerMillion());
-                put(o, "output_per_mtok", m.outputPerMillion());
-                put(o, "cache_read_per_mtok", m.cacheReadPerMillion());
-                put(o, "cache_write_5m_per_mtok", m.cacheWrite5mPerMillion());
-                put(o, "cache_write_1h_per_mtok", m.cacheWrite1hPerMillion());
+                o.put("mode", m.mode().wireName());
+                put(o, "input_per_mtok", rate(m, PriceKind.INPUT));
+                put(o, "output_per_mtok", rate(m, PriceKind.OUTPUT));
+                put(o, "cache_read_per_mtok", rate(m, PriceKind.CACHE_READ));
+                put(o, "cache_write_5m_per_mtok", rate(m, PriceKind.CACHE_WRITE_5M));
+                put(o, "cache_write_1h_per_mtok", rate(m, PriceKind.CACHE_WRITE_1H));
                 m.contextWindow().ifPresent(v -> o.put("context_window", v));
                 m.maxOutputTokens().ifPresent(v -> o.put("max_output_tokens", v));
+                o.put("tiers", m.tiers().size());
                 o.put("source", m.source());
                 o.put("source_date", m.sourceDate().toString());
             }
@@ -60,14 +63,18 @@ final class ModelsCommand implements Callable<Integer> {
         Table t = new Table("model", "provider", "input", "output", "cached in", "cache write", "context", "max out")
                 .right(2, 3, 4, 5, 6, 7);
         for (ModelPrice m : models) {
-            t.row(m.id(), m.provider(), usd(m.inputPerMillion()), usd(m.outputPerMillion()),
-                    usd(m.cacheReadPerMillion()), usd(m.cacheWrite5mPerMillion()),
-                    m.contextWindow().map(Object::toString).orElse("-"),
-                    m.maxOutputTokens().map(Object::toString).orElse("-"));
+            t.row(m.id(), m.provider(), usd(rate(m, PriceKind.INPUT)), usd(rate(m, PriceKind.OUTPUT)),
+                    usd(rate(m, PriceKind.CACHE_READ)), usd(rate(m, PriceKind.CACHE_WRITE_5M)),
+                    m.contextWindow().isPresent() ? Long.toString(m.contextWindow().getAsLong()) : "-",
+                    m.maxOutputTokens().isPresent() ? Long.toString(m.maxOutputTokens().getAsLong()) : "-");
         }
         System.out.print(t.render());
         System.out.println(models.size() + " models; prices in USD per million tokens");
         return 0;
+    }
+
+    private static Optional<BigDecimal> rate(ModelPrice m, PriceKind kind) {
+        return m.rates().get(kind).map(Price::usdPerMillion);
     }
 
     private static void put(ObjectNode o, String field, Optional<BigDecimal> v) {

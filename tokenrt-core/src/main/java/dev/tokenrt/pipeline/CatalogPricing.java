@@ -1,0 +1,47 @@
+package dev.tokenrt.pipeline;
+
+import dev.tokenrt.pricing.CostCalculator;
+import dev.tokenrt.pricing.ModelPrice;
+import dev.tokenrt.pricing.PricingCatalog;
+import dev.tokenrt.pricing.Providers;
+import dev.tokenrt.usage.Usage;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Prices usage with the pricing catalog. A configured provider whose name the catalog knows
+ * ({@code openai}, {@code anthropic}, …) is priced at that provider's rates; any other name (a self-hosted
+ * OpenAI-compatible server, the built-in fake provider) is priced as the model the catalog knows by that
+ * name, and an unknown model is unpriced rather than guessed.
+ */
+public final class CatalogPricing implements Pricing {
+
+    private final PricingCatalog catalog;
+
+    public CatalogPricing(PricingCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Override
+    public OptionalLong costNanos(String provider, String model, Usage usage) {
+        Optional<ModelPrice> price = find(provider, model);
+        if (price.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(CostCalculator.cost(price.get(), usage).totalNanos());
+        } catch (IllegalArgumentException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    public Optional<ModelPrice> find(String provider, String model) {
+        String canonical = Providers.canonical(provider);
+        Optional<ModelPrice> p = catalog.providers().contains(canonical) ? catalog.find(model, canonical) : Optional.empty();
+        return p.isPresent() ? p : catalog.find(model);
+    }
+
+    public PricingCatalog catalog() {
+        return catalog;
+    }
+}
