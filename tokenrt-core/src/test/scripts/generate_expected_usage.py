@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes src/test/resources/fixtures/expected-usage.json: the usage each recorded fixture should yield.
 
-Run once, by hand, when fixtures are added:  python3 src/test/scripts/generate_expected_usage.py
+Run once, by hand, when fixtures are added:  python3 src/test/scripts/generate_expected_usage.py [OUT]
+(OUT defaults to the checked-in file; give a scratch path to compare instead of overwriting hand edits.)
 Then review the diff and hand-check the entries that carry a "check" note (cache writes and reads, thinking and
 reasoning, streams whose usage arrives in two events); the JSON file is the checked-in truth, not this script.
 
@@ -15,7 +16,7 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'resources', 'fixtures')
 OUT = os.path.join(ROOT, 'expected-usage.json')
-SKIP = {'NOTICE', 'LICENSE', 'LICENSE-Apache-2.0', 'expected-usage.json', 'README.md'}
+SKIP = {"NOTICE", "LICENSE", "LICENSE-Apache-2.0", "expected-usage.json", "README.md", ".gitattributes"}
 
 EXCLUDED = {
     'vercel-ai/google/speech-translation/google-live-speech-translation.chunks.txt':
@@ -334,7 +335,8 @@ def main():
         notes = sorted({n for r in results for n in checks(r)})
         if notes:
             e['check'] = notes
-    with open(OUT, 'w', encoding='utf-8') as f:
+    out = sys.argv[1] if len(sys.argv) > 1 else OUT
+    with open(out, 'w', encoding='utf-8') as f:
         f.write('{\n"comment": "Expected usage per recorded fixture, written once by '
                 'src/test/scripts/generate_expected_usage.py from the raw provider fields and hand-checked where an '
                 'entry has a check note. usage: input/output are inclusive totals; null = no usage. responses: one '
@@ -344,7 +346,7 @@ def main():
             f.write('  ' + json.dumps(k) + ': ' + json.dumps(entries[k], separators=(', ', ': ')))
             f.write(',\n' if i < len(keys) - 1 else '\n')
         f.write('}\n}\n')
-    print('wrote', len(entries), 'entries to', OUT, file=sys.stderr)
+    print('wrote', len(entries), 'entries to', out, file=sys.stderr)
 
 
 if __name__ == '__main__':

@@ -67,9 +67,32 @@ abstract class AbstractStreamUsage {
 
     public final Optional<Usage> finish() {
         ensureOpen();
-        sse.end().ifPresent(this::accept);
-        closed = true;
+        try {
+            sse.end().ifPresent(this::acceptTrailing);
+        } finally {
+            closed = true;
+        }
         return usage();
+    }
+
+    /**
+     * An event left without its closing blank line when the stream ended. Its JSON may have been cut by a dropped
+     * connection; that part is ignored so the figures reported before it still settle the request.
+     */
+    private void acceptTrailing(SseEvent event) {
+        if (event.isDone()) {
+            onDone();
+            return;
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(event.data());
+        } catch (JsonProcessingException e) {
+            return;
+        }
+        if (node != null && node.isObject()) {
+            onEvent(node);
+        }
     }
 
     /** Applies one JSON event. */

@@ -70,7 +70,8 @@ public sealed interface StreamUsage
 
     /**
      * Ends the stream and returns its final usage, empty when the provider reported none. Call exactly once, at the
-     * end of the stream or when it is cut off; figures of a cut-off stream are the last ones reported.
+     * end of the stream or when it is cut off; figures of a cut-off stream are the last ones reported (an event
+     * left unterminated by the cut is decoded when complete and dropped when its JSON was cut).
      *
      * @throws IllegalStateException when called a second time
      */

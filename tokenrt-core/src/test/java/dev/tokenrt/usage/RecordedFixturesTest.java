@@ -36,7 +36,7 @@ class RecordedFixturesTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Set<String> NOT_FIXTURES = Set.of("NOTICE", "LICENSE", "LICENSE-Apache-2.0",
-            "expected-usage.json");
+            "expected-usage.json", "README.md", ".gitattributes");
     /** A token-count field with a number: a file containing one carries usage. */
     private static final Pattern USAGE_FIELD = Pattern.compile(
             "\\\\?\"(prompt_tokens|input_tokens|promptTokenCount|candidatesTokenCount|total_input_tokens)\\\\?\"\\s*:\\s*\\d");
