@@ -151,7 +151,7 @@ def bare_usage(u):
         return 'openai-chat', openai_chat(u)
     if u.get('total_input_tokens') is not None:
         return 'gemini-interactions', gemini_interactions(u)
-    if u.get('input_tokens') is not None:
+    if u.get('input_tokens') is not None and u.get('output_tokens') is not None:  # else a count_tokens reply
         if any(k in u for k in ('cache_creation_input_tokens', 'cache_read_input_tokens', 'iterations')):
             return 'anthropic', anthropic(u)
         if 'input_tokens_details' in u or 'total_tokens' in u:

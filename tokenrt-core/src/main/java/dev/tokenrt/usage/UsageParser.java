@@ -318,7 +318,7 @@ public final class UsageParser {
      * wrap a response in stream events ({@code response}, {@code message}, {@code interaction}), then Groq's
      * {@code x_groq.usage}, then the node itself as a bare usage object.
      *
-     * <p>Empty when there is no token usage (errors, safety blocks, countTokens replies, usage billed by duration,
+     * <p>Empty when there is no token usage (errors, safety blocks, count-tokens replies, usage billed by duration,
      * shapes this parser does not know): the caller then counts locally. A recognised usage object with bad figures
      * raises {@link IllegalArgumentException}.
      *
@@ -383,7 +383,8 @@ public final class UsageParser {
         if (hasAny(usage, "total_input_tokens")) {
             return Optional.of(UsageFormat.GEMINI_INTERACTIONS);
         }
-        if (hasAny(usage, "input_tokens")) {
+        if (hasAny(usage, "input_tokens") && hasAny(usage, "output_tokens")) {
+            // without output_tokens it is a count_tokens reply ({"input_tokens": n}), not the usage of a generation
             if (hasAny(usage, ANTHROPIC_MARKERS)) {
                 return Optional.of(UsageFormat.ANTHROPIC);
             }

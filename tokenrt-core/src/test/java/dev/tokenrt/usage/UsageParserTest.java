@@ -307,6 +307,7 @@ class UsageParserTest {
             assertThat(UsageParser.detect(json("{'usage':{'inputTokens':30,'outputTokens':628}}"))).isEmpty();
             assertThat(UsageParser.detect(json("{'type':'message_delta','usage':{'output_tokens':6}}"))).isEmpty();
             assertThat(UsageParser.detect(json("{'totalTokens':10,'totalBillableCharacters':40}"))).isEmpty();
+            assertThat(UsageParser.detect(json("{'input_tokens':2095}"))).as("Anthropic count_tokens reply").isEmpty();
         }
 
         @Test
