@@ -146,7 +146,7 @@ final class CostCommand implements Callable<Integer> {
         kind(b, "cache_write_1h", u.cacheWrite1hTokens(), c.cacheWrite1hNanos());
         kind(b, "output", u.visibleOutputTokens(), c.outputNanos());
         kind(b, "reasoning", u.reasoningTokens(), c.reasoningNanos());
-        o.put("usage_format", detected.get().format());
+        o.put("usage_format", detected.get().formatName());
         return o;
     }
 
