@@ -282,9 +282,7 @@ public final class FakeUpstream implements AutoCloseable {
                     Duration.ZERO);
             return;
         }
-        Map<String, List<String>> headers = new HashMap<>();
-        req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .add(h.getValue()));
+        Map<String, List<String>> headers = headers(req);
         Map<String, String> query = new HashMap<>();
         req.params().forEach(p -> query.putIfAbsent(p.getKey(), p.getValue()));
 
@@ -344,11 +342,17 @@ public final class FakeUpstream implements AutoCloseable {
         return list.get(Math.min(n, list.size() - 1));
     }
 
-    private void record(HttpServerRequest req, Route route, String body, Scenario scenario) {
+    /** Header names in lower case, values in arrival order. */
+    private static Map<String, List<String>> headers(HttpServerRequest req) {
         Map<String, List<String>> headers = new HashMap<>();
         req.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
                 .add(h.getValue()));
         headers.replaceAll((k, v) -> List.copyOf(v));
+        return headers;
+    }
+
+    private void record(HttpServerRequest req, Route route, String body, Scenario scenario) {
+        Map<String, List<String>> headers = headers(req);
         String query = req.query() == null ? "" : req.query();
         RecordedRequest r = new RecordedRequest(route, req.method().name(), req.path(), query, headers, body, scenario);
         last.put(route, r);
