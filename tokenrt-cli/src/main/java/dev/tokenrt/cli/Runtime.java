@@ -50,7 +50,7 @@ final class Runtime {
 
     static ProviderEstimators estimators() {
         if (estimators == null) {
-            estimators = ProviderEstimators.defaults();
+            estimators = ProviderEstimators.withDefaults();
         }
         return estimators;
     }
@@ -66,7 +66,7 @@ final class Runtime {
         }
         Optional<ModelPrice> price = catalog().find(model);
         if (price.isPresent()) {
-            Optional<? extends Tokenizer> est = estimators().forProvider(price.get().provider());
+            Optional<? extends Tokenizer> est = estimators().get(price.get().provider());
             if (est.isPresent()) {
                 return est.get();
             }

@@ -130,6 +130,8 @@ public final class AccountingStep implements Interceptor {
         private final StringBuilder generated = new StringBuilder();
         private final AtomicBoolean recorded = new AtomicBoolean();
         private Optional<Usage> reported = Optional.empty();
+        private volatile Usage settledUsage;
+        private boolean usageDelivered;
         private long firstChunkNanos = -1;
 
         AccountingStream(EventStream delegate, Exchange exchange) {
@@ -150,7 +152,13 @@ public final class AccountingStep implements Interceptor {
                 throw e;
             }
             if (ev.isEmpty()) {
-                finish(200, "");
+                Usage settled = finish(200, "");
+                if (reported.isEmpty() && !usageDelivered && settled != null) {
+                    // The provider reported nothing: hand our own count downstream as the stream's usage, so a
+                    // client that asked for usage gets the figure that was recorded, marked estimated.
+                    usageDelivered = true;
+                    return Optional.of(new ChatEvent.UsageReport(settled));
+                }
                 return ev;
             }
             if (firstChunkNanos < 0) {
@@ -177,14 +185,17 @@ public final class AccountingStep implements Interceptor {
             }
         }
 
-        private void finish(int status, String errorType) {
+        /** Records the stream once; returns the usage it was settled at. */
+        private Usage finish(int status, String errorType) {
             if (!recorded.compareAndSet(false, true)) {
-                return;
+                return settledUsage;
             }
             Usage usage = reported.orElseGet(() -> estimate(exchange, generated.toString()));
+            settledUsage = usage;
             long now = nanoTime.getAsLong();
             record(exchange, usage, status, errorType, millis(exchange, now),
                     firstChunkNanos < 0 ? -1 : millis(exchange, firstChunkNanos));
+            return usage;
         }
     }
 }

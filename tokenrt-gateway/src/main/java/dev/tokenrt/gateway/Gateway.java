@@ -8,6 +8,8 @@ import dev.tokenrt.pipeline.Pricing;
 import dev.tokenrt.pipeline.Router;
 import dev.tokenrt.pipeline.TokenCounting;
 import dev.tokenrt.pricing.PricingCatalog;
+import dev.tokenrt.provider.AnthropicMessagesFormat;
+import dev.tokenrt.provider.OpenAiChatFormat;
 import dev.tokenrt.provider.ProviderTransport;
 import dev.tokenrt.provider.fake.FakeProvider;
 import dev.tokenrt.store.ledger.JdbcUsageLedger;
@@ -52,7 +54,7 @@ public final class Gateway implements AutoCloseable {
         }
         Tokenizers tokenizers = Tokenizers.defaults();
         PricingCatalog catalog = PricingCatalog.bundled();
-        TokenCounting counting = new DefaultTokenCounting(tokenizers, ProviderEstimators.defaults(), catalog);
+        TokenCounting counting = new DefaultTokenCounting(tokenizers, ProviderEstimators.withDefaults(), catalog);
         Pricing pricing = new CatalogPricing(catalog);
         GatewayMetrics metrics = new GatewayMetrics();
         Vertx vertx = GatewayServer.newVertx();
@@ -67,8 +69,8 @@ public final class Gateway implements AutoCloseable {
         rt.defaultRoute(defaultRoute(config, catalog));
         TokenRuntime runtime = rt.build();
 
-        ClientFace openAi = new OpenAiFace();
-        ClientFace anthropic = new AnthropicFace();
+        ClientFace openAi = new ClientFace(new OpenAiChatFormat());
+        ClientFace anthropic = new ClientFace(new AnthropicMessagesFormat());
         EmbeddingsApi embeddings = new EmbeddingsApi(config, runtime, counting, pricing, List.of(metrics), http, openAi);
         GatewayServer server = new GatewayServer(config, runtime, counting, metrics, insecureDev, vertx, openAi, anthropic,
                 embeddings).listen();
