@@ -1,26 +1,34 @@
 package dev.tokenrt.tokens;
 
 /**
- * Turns text into the tokens a model sees. One interface for exact tokenizers (JTokkit's tiktoken
- * encodings, Hugging Face vocabularies) and calibrated estimators for providers whose tokenizer is not
- * public, so that counting, budgeting and context fitting never care which kind they hold; {@link #exact()}
- * and the {@link TokenCount} it yields keep the difference visible in every report.
+ * Turns text into tokens for one model family. It is the single seam through which every count in Token Runtime
+ * passes, so an exact tokenizer (tiktoken encodings, a Hugging Face {@code tokenizer.json}) and a calibrated estimator
+ * for a provider whose tokenizer is not public can stand in for each other; {@link #exact()} tells them apart.
+ *
+ * <p>Implementations are immutable and safe to share between threads.
  */
 public interface Tokenizer {
 
-    /** A short stable name for logs and reports, such as {@code o200k_base} or {@code llama3}. */
+    /** A stable name, e.g. {@code o200k_base}, shown in reports and error messages. */
     String name();
 
-    /** True when counts are the model's own, false when they are estimates. */
+    /** True when {@link #countTokens} gives the provider's own count; false for an estimate. */
     boolean exact();
 
-    /** Number of tokens in {@code text}, without special tokens. */
+    /**
+     * The number of tokens in {@code text}, taken as plain text: special-token strings such as
+     * {@code <|endoftext|>} are counted as the characters they are (tiktoken's {@code encode_ordinary}).
+     */
     int countTokens(String text);
 
-    /** Token ids of {@code text}, without special tokens. */
+    /**
+     * The token ids of {@code text}, with the same plain-text rule as {@link #countTokens}.
+     *
+     * @throws UnsupportedOperationException for an estimator, which has no ids to give
+     */
     int[] encode(String text);
 
-    /** The count of {@code text}, flagged exact or estimated. */
+    /** {@link #countTokens} with its {@link #exact()} flag. */
     default TokenCount count(String text) {
         return new TokenCount(countTokens(text), exact());
     }
