@@ -744,6 +744,10 @@ public final class AnthropicMessagesFormat implements WireFormat {
             if (usage == null) {
                 usage = Json.object();
             }
+            if (u.has("cache_creation_input_tokens") && !u.has("cache_creation")) {
+                // a newer total without its 5m/1h split: the earlier split no longer adds up, so it goes
+                usage.remove("cache_creation");
+            }
             u.properties().forEach(f -> {
                 if (f.getValue().isNull()) {
                     return;
