@@ -300,25 +300,26 @@ public final class AnthropicMessagesFormat implements WireFormat {
             system.forEach(s -> blocks.addObject().put("type", "text").put("text", s));
         }
         ArrayNode messages = out.putArray("messages");
-        String lastRole = "";
         ArrayNode lastContent = null;
+        boolean lastHoldsResults = false;
         for (Message m : req.messages()) {
             if (m.role() == Role.SYSTEM) {
                 continue;
             }
-            String role = m.role() == Role.ASSISTANT ? "assistant" : "user";
             ArrayNode blocks = blocks(m);
             if (blocks.isEmpty()) {
                 continue;
             }
-            if (role.equals(lastRole)) {
+            // tool results (one neutral TOOL message each) and what the user adds after them share one user turn,
+            // as Anthropic requires; other consecutive turns stay as the client sent them
+            if (lastHoldsResults && m.role() != Role.ASSISTANT) {
                 lastContent.addAll(blocks);
-            } else {
-                ObjectNode msg = messages.addObject().put("role", role);
-                lastContent = msg.putArray("content");
-                lastContent.addAll(blocks);
-                lastRole = role;
+                continue;
             }
+            ObjectNode msg = messages.addObject().put("role", m.role() == Role.ASSISTANT ? "assistant" : "user");
+            lastContent = msg.putArray("content");
+            lastContent.addAll(blocks);
+            lastHoldsResults = m.role() == Role.TOOL;
         }
         // a turn that is a single text block is written as a plain string, as clients usually send it
         for (JsonNode msg : messages) {

@@ -311,24 +311,25 @@ public final class GeminiFormat implements WireFormat {
             }
         }
         ArrayNode contents = out.putArray("contents");
-        String lastRole = "";
         ArrayNode lastParts = null;
+        boolean lastHoldsResults = false;
         for (Message m : req.messages()) {
             if (m.role() == Role.SYSTEM) {
                 continue;
             }
-            String role = m.role() == Role.ASSISTANT ? "model" : "user";
             ArrayNode parts = parts(m, toolNames);
             if (parts.isEmpty()) {
                 continue;
             }
-            if (role.equals(lastRole)) {
+            // the responses to one turn's function calls (one neutral TOOL message each) share one user content
+            if (lastHoldsResults && m.role() != Role.ASSISTANT) {
                 lastParts.addAll(parts);
-            } else {
-                lastParts = contents.addObject().put("role", role).putArray("parts");
-                lastParts.addAll(parts);
-                lastRole = role;
+                continue;
             }
+            lastParts = contents.addObject().put("role", m.role() == Role.ASSISTANT ? "model" : "user")
+                    .putArray("parts");
+            lastParts.addAll(parts);
+            lastHoldsResults = m.role() == Role.TOOL;
         }
         // Gemini 3 rejects a model turn whose first function call has no thought signature
         for (JsonNode content : contents) {
