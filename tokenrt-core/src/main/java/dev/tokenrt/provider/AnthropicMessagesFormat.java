@@ -27,8 +27,8 @@ import java.util.Set;
  * The Anthropic messages format ({@code POST /v1/messages}).
  *
  * <p>Translation choices: an Anthropic user turn holding {@code tool_result} blocks becomes one neutral
- * {@link Role#TOOL} message per result (as in OpenAI), and consecutive turns of the same role are merged
- * back on the way out, as Anthropic itself would. {@code redacted_thinking} is kept as a {@link Part.Thinking}
+ * {@link Role#TOOL} message per result (as in OpenAI); on the way out, tool results and whatever the
+ * user adds after them share one user turn again, while other consecutive turns stay as the client sent them. {@code redacted_thinking} is kept as a {@link Part.Thinking}
  * with empty text and a signature that starts with {@link #REDACTED_THINKING_PREFIX}, so that it goes back
  * unchanged. Thinking without a signature (another provider's reasoning) is not sent to Anthropic, which
  * would reject it. Server tools (web search, code execution: tools with a {@code type}) are passed through
