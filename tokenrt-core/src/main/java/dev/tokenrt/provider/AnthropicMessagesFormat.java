@@ -535,6 +535,10 @@ public final class AnthropicMessagesFormat implements WireFormat {
         split.put("ephemeral_5m_input_tokens", usage.cacheWrite5mTokens());
         split.put("ephemeral_1h_input_tokens", usage.cacheWrite1hTokens());
         u.put("output_tokens", usage.outputTokens());
+        if (usage.reasoningTokens() > 0) {
+            // newer Anthropic responses break thinking out of output_tokens the same way
+            u.putObject("output_tokens_details").put("thinking_tokens", usage.reasoningTokens());
+        }
         return u;
     }
 
