@@ -1,10 +1,12 @@
 // Drives a running Token Runtime gateway with the official, unmodified SDKs and prints one JSON object
 // per check: {"check": name, "ok": bool, "detail": ...}. The Java test (RealClientsIT) asserts on them.
-// Usage: node sdk-check.mjs <gateway base URL> <key> <openai model> <anthropic model>
+// Usage: node sdk-check.mjs <gateway base URL> <key> <openai model> <anthropic model> <openai tool model> <anthropic tool model>
+// (the tool models are routes to upstreams that answer with a tool call)
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 
-const [base, key, openaiModel, claudeModel] = process.argv.slice(2);
+const [base, key, openaiModel, claudeModel, openaiToolModel, claudeToolModel] = process.argv.slice(2);
+const toolModel = { [openaiModel]: openaiToolModel, [claudeModel]: claudeToolModel };
 const openai = new OpenAI({ baseURL: base + '/v1', apiKey: key, maxRetries: 0 });
 const anthropic = new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
 
@@ -52,7 +54,7 @@ for (const model of [openaiModel, claudeModel]) {
 
   await check(`tools:${model}`, async () => {
     const r = await openai.chat.completions.create({
-      model, messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+      model: toolModel[model], messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
       tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city',
         parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
       tool_choice: 'required',

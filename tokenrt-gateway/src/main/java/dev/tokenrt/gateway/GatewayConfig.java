@@ -125,7 +125,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         }
         JsonNode server = root.path("server");
         String host = text(server, "host", "server.host", env).orElse("127.0.0.1");
-        int port = (int) number(server, "port", "server.port", env, 1, 65535).orElse(DEFAULT_PORT);
+        int port = number(server, "port", "server.port", env, 1, 65535).orElse((long) DEFAULT_PORT).intValue();
         long maxBody = number(server, "max_body_bytes", "server.max_body_bytes", env, 1024, Long.MAX_VALUE)
                 .orElse(DEFAULT_MAX_BODY);
         Optional<String> master = text(root, "master_key", "master_key", env).flatMap(GatewayConfig::nonBlank)
@@ -166,7 +166,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
             JsonNode r = p.path("retries");
             RetryPolicy rd = kind == ProviderConfig.Kind.FAKE ? RetryPolicy.NONE : RetryPolicy.DEFAULT;
             RetryPolicy retry = new RetryPolicy(
-                    (int) number(r, "max", at + ".retries.max", env, 0, 10).orElse(rd.maxRetries()),
+                    number(r, "max", at + ".retries.max", env, 0, 10).orElse((long) rd.maxRetries()).intValue(),
                     millis(r, "base_delay_ms", at + ".retries.base_delay_ms", env).orElse(rd.baseDelay()),
                     millis(r, "max_delay_ms", at + ".retries.max_delay_ms", env).orElse(rd.maxDelay()));
             providers.put(name, new ProviderConfig(name, kind, url, key, timeouts, retry));
