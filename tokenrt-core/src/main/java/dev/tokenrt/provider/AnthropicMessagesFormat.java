@@ -35,7 +35,10 @@ import java.util.Set;
  * only to Anthropic; their blocks in a response ({@code server_tool_use}, {@code *_tool_result}) ran on
  * Anthropic's side and are not client tool calls, so they are not translated. Blocks the neutral model
  * cannot hold in a request (documents, search results, images inside tool results, server tool blocks)
- * are refused with a {@link FormatException} naming the block, rather than dropped in silence.
+ * are refused with a {@link FormatException} naming the block, rather than dropped in silence. Per-block
+ * and per-tool fields the neutral model has no place for ({@code cache_control}, {@code citations}, a tool's
+ * {@code allowed_callers}) are not carried. A parsed request has {@code includeUsage} true, since Anthropic
+ * streams always carry usage.
  */
 public final class AnthropicMessagesFormat implements WireFormat {
 
@@ -772,6 +775,10 @@ public final class AnthropicMessagesFormat implements WireFormat {
                 return out;
             }
             ended = true;
+            if (!started) {
+                started = true;
+                out.add(new ChatEvent.Start(Ids.anthropicMessage(), "", format.clock.instant().getEpochSecond()));
+            }
             if (!finished) {
                 finished = true;
                 out.add(new ChatEvent.Finish(StopReason.UNKNOWN));

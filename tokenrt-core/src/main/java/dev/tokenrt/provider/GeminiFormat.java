@@ -756,6 +756,10 @@ public final class GeminiFormat implements WireFormat {
                 return out;
             }
             ended = true;
+            if (!started) {
+                started = true;
+                out.add(new ChatEvent.Start(Ids.geminiResponse(), "", format.clock.instant().getEpochSecond()));
+            }
             closeCall(out);
             StopReason stop = blocked && finishReason == null ? StopReason.CONTENT_FILTER
                     : format.stopReason(finishReason);

@@ -34,8 +34,8 @@ import java.util.Set;
  * text part is written as a plain string; an image's {@code detail: "auto"} (the default) is omitted;
  * numbers compare numerically (1 and 1.0). Requests with {@code n > 1} are refused, because the neutral model
  * has one choice. Reasoning text (DeepSeek's and xAI's {@code reasoning_content}, Groq's {@code reasoning},
- * Mistral's thinking chunks) is read as thinking and written back as {@code reasoning_content}, a field
- * OpenAI's own clients ignore.
+ * Mistral's thinking chunks) is read as thinking and given to OpenAI clients as {@code reasoning_content} in
+ * responses and stream deltas (a field OpenAI's own clients ignore); it is never sent upstream again.
  */
 public final class OpenAiChatFormat implements WireFormat {
 
@@ -416,7 +416,6 @@ public final class OpenAiChatFormat implements WireFormat {
             case ASSISTANT -> {
                 ObjectNode o = out.addObject().put("role", "assistant");
                 StringBuilder text = new StringBuilder();
-                StringBuilder reasoning = new StringBuilder();
                 ArrayNode calls = Json.array();
                 boolean hasText = false;
                 for (Part part : m.parts()) {
@@ -429,8 +428,8 @@ public final class OpenAiChatFormat implements WireFormat {
                             ObjectNode call = calls.addObject().put("id", c.id()).put("type", "function");
                             call.putObject("function").put("name", c.name()).put("arguments", c.arguments());
                         }
-                        case Part.Thinking th -> reasoning.append(th.text());
                         default -> {
+                            // earlier reasoning is not sent back (OpenAI-compatible servers reject or ignore it);
                             // images and tool results are not assistant content in OpenAI's format
                         }
                     }
@@ -779,6 +778,10 @@ public final class OpenAiChatFormat implements WireFormat {
                 return out;
             }
             ended = true;
+            if (!started) {
+                started = true;
+                out.add(new ChatEvent.Start(Ids.openAiCompletion(), "", 0));
+            }
             if (!finished) {
                 finished = true;
                 out.add(new ChatEvent.Finish(StopReason.UNKNOWN));

@@ -44,7 +44,11 @@ public sealed interface WireFormat permits OpenAiChatFormat, AnthropicMessagesFo
      */
     ParsedResponse parseResponse(JsonNode body);
 
-    /** The response body a client of this format expects, naming the model as the client did. */
+    /**
+     * The response body a client of this format expects, naming the model as the client did. The provider's
+     * id is kept when it is of this format's kind ({@code chatcmpl-…}, {@code msg_…}); otherwise an id of
+     * this format's kind is made, so that clients never see another provider's id scheme.
+     */
     ObjectNode writeResponse(ChatResponse resp, String clientModel);
 
     /** A decoder for one upstream stream in this format. */

@@ -112,7 +112,7 @@ class RequestTranslationTest {
             n.set("max_completion_tokens", n.remove("max_tokens"));
         }
         if (n.path("stop").isTextual()) {
-            n.putArray("stop").add(((ObjectNode) original).get("stop").asText());
+            n.putArray("stop").add(original.get("stop").asText());
         }
         if (n.path("stream").asBoolean(false)) {
             n.withObjectProperty("stream_options").put("include_usage", true);
