@@ -62,8 +62,8 @@ public final class RoutingStep implements Interceptor {
                 } catch (UpstreamException e) {
                     last = e;
                     if (!e.retryable() || attempt >= policy.maxRetries()) {
-                        LOG.info("request {}: {} failed on {}/{} ({}), {}", ex.requestId(), model, target.provider(),
-                                target.upstreamModel(), e.status(), t + 1 < targets.size() && e.retryable()
+                        LOG.info("request {}: {} failed on {}/{} ({}: {}), {}", ex.requestId(), model, target.provider(),
+                                target.upstreamModel(), e.status(), e.getMessage(), t + 1 < targets.size() && e.retryable()
                                         ? "falling back" : "giving up");
                         break;
                     }

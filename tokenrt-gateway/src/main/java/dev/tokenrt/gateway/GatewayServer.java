@@ -170,8 +170,9 @@ public final class GatewayServer implements AutoCloseable {
         if (len != null) {
             try {
                 if (Long.parseLong(len.trim()) > max) {
+                    // Answer at once and close after the answer: the client is told not to reuse the connection.
+                    req.response().putHeader("connection", "close");
                     fail(req.response(), face, tooLarge(max), "");
-                    req.connection().close();
                     return;
                 }
             } catch (NumberFormatException e) {
@@ -187,8 +188,8 @@ public final class GatewayServer implements AutoCloseable {
             }
             if (body.length() + chunk.length() > max) {
                 tooBig.set(true);
+                req.response().putHeader("connection", "close");
                 fail(req.response(), face, tooLarge(max), "");
-                req.connection().close();
                 return;
             }
             body.appendBuffer(chunk);

@@ -75,8 +75,12 @@ final class UpstreamHttp implements AutoCloseable {
             throw UpstreamException.connection(what + ": interrupted", null);
         }
         try {
-            return request.send(body).toCompletionStage().toCompletableFuture()
-                    .get(t.firstByte().toMillis(), TimeUnit.MILLISECONDS);
+            // Paused on the event loop as the head arrives, so no body chunk is lost before the caller, on its
+            // virtual thread, attaches its handlers (post() reads the body, SseSource resumes the stream).
+            return request.send(body).map(r -> {
+                r.pause();
+                return r;
+            }).toCompletionStage().toCompletableFuture().get(t.firstByte().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             request.reset();
             throw UpstreamException.timeout(what + ": no response within " + t.firstByte().toMillis() + " ms");
@@ -93,7 +97,9 @@ final class UpstreamHttp implements AutoCloseable {
     Reply post(String url, Map<String, String> headers, Buffer body, ProviderConfig.Timeouts t, String what) {
         HttpClientResponse resp = send(url, headers, body, t, what);
         try {
-            Buffer b = resp.body().toCompletionStage().toCompletableFuture().get(t.firstByte().toMillis(), TimeUnit.MILLISECONDS);
+            var whole = resp.body();
+            resp.resume();
+            Buffer b = whole.toCompletionStage().toCompletableFuture().get(t.firstByte().toMillis(), TimeUnit.MILLISECONDS);
             return new Reply(resp.statusCode(), resp.headers(), b);
         } catch (TimeoutException e) {
             resp.request().reset();
@@ -116,7 +122,9 @@ final class UpstreamHttp implements AutoCloseable {
         if (resp.statusCode() / 100 != 2) {
             Buffer b;
             try {
-                b = resp.body().toCompletionStage().toCompletableFuture().get(t.firstByte().toMillis(), TimeUnit.MILLISECONDS);
+                var whole = resp.body();
+                resp.resume();
+                b = whole.toCompletionStage().toCompletableFuture().get(t.firstByte().toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 b = Buffer.buffer();
             }
@@ -204,6 +212,7 @@ final class UpstreamHttp implements AutoCloseable {
                 offer(END);
             });
             resp.exceptionHandler(e -> offer(UpstreamException.connection(what + ": stream broke: " + e.getMessage(), e)));
+            resp.resume();
         }
 
         private void onChunk(Buffer b) {
