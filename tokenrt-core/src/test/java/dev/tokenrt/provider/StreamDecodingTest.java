@@ -288,7 +288,9 @@ class StreamDecodingTest {
             assertThat(decoded.usages()).isEmpty();
         } else {
             assertThat(decoded.usages()).hasSize(1);
-            assertThat(decoded.usage().inputTokens()).isEqualTo(usage.path("promptTokenCount").asLong());
+            // Tool-use prompt tokens are input too: the recorded totals equal prompt + tool-use + candidates + thoughts.
+            assertThat(decoded.usage().inputTokens()).isEqualTo(usage.path("promptTokenCount").asLong()
+                    + usage.path("toolUsePromptTokenCount").asLong(0));
             assertThat(decoded.usage().outputTokens()).isEqualTo(usage.path("candidatesTokenCount").asLong(0)
                     + usage.path("thoughtsTokenCount").asLong(0));
         }
