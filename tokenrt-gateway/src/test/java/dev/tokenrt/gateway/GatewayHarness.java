@@ -37,6 +37,10 @@ final class GatewayHarness implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     GatewayHarness(Path dataDir, FakeUpstream.Options upstreamOptions) {
+        this(dataDir, upstreamOptions, "jdbc:sqlite:" + dataDir.resolve("tokenrt.db"));
+    }
+
+    GatewayHarness(Path dataDir, FakeUpstream.Options upstreamOptions, String databaseUrl) {
         upstream = FakeUpstream.start(upstreamOptions);
         ProviderConfig.Timeouts t = new ProviderConfig.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(5));
@@ -59,7 +63,7 @@ final class GatewayHarness implements AutoCloseable {
                 new Router.Target("anthropic", "claude-sonnet-4-5")));
         models.put("bad-upstream", List.of(new Router.Target("openai", "scenario:server-error:500")));
         GatewayConfig config = new GatewayConfig("127.0.0.1", 0, 64 * 1024, Optional.of(MASTER),
-                "jdbc:sqlite:" + dataDir.resolve("tokenrt.db"), providers, models);
+                databaseUrl, providers, models);
         ledger = JdbcUsageLedger.open(config.databaseUrl(), LedgerOptions.defaults());
         gateway = Gateway.start(config, false, Clock.systemUTC(), ledger);
     }
