@@ -31,7 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-class PipelineTest {
+public class PipelineTest {
 
     /** Counts one token per character: enough to see which figures were estimated and from what. */
     static final TokenCounting CHARS = new TokenCounting() {
@@ -49,8 +49,8 @@ class PipelineTest {
     /** Two nano-dollars per input token, three per output token. */
     static final Pricing PRICING = (provider, model, u) -> OptionalLong.of(u.inputTokens() * 2 + u.outputTokens() * 3);
 
-    static final class ListLedger implements UsageLedger {
-        final List<LedgerEntry> rows = new CopyOnWriteArrayList<>();
+    public static final class ListLedger implements UsageLedger {
+        public final List<LedgerEntry> rows = new CopyOnWriteArrayList<>();
 
         @Override
         public void append(LedgerEntry entry) {

@@ -52,7 +52,12 @@ final class GatewayHarness implements AutoCloseable {
                 Optional.of(UPSTREAM_KEY), t, fast));
         providers.put("gemini", new ProviderConfig("gemini", ProviderConfig.Kind.GEMINI, upstream.baseUrl(),
                 Optional.of(UPSTREAM_KEY), t, fast));
+        providers.put("openai-slow", new ProviderConfig("openai-slow", ProviderConfig.Kind.OPENAI,
+                upstream.baseUrl() + "/v1", Optional.of(UPSTREAM_KEY),
+                new ProviderConfig.Timeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(5)),
+                new RetryPolicy(1, Duration.ofMillis(10), Duration.ofMillis(20))));
         Map<String, List<Router.Target>> models = new LinkedHashMap<>();
+        models.put("slow", List.of(new Router.Target("openai-slow", "scenario:slow-first-byte:3000")));
         models.put("fast", List.of(new Router.Target("openai", "gpt-4o-mini")));
         models.put("tools-openai", List.of(new Router.Target("openai", "scenario:tool-call")));
         models.put("tools-claude", List.of(new Router.Target("anthropic", "scenario:tool-call")));

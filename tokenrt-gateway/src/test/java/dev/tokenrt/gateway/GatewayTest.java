@@ -313,6 +313,47 @@ class GatewayTest {
     }
 
     @Test
+    void aliasesRouteToTheirTarget() throws Exception {
+        HttpResponse<String> r = h.chat(chatBody("fast", false, ""));
+        assertThat(r.statusCode()).isEqualTo(200);
+        LedgerEntry row = h.row(r.headers().firstValue("x-tokenrt-request-id").orElseThrow());
+        assertThat(row.modelRequested()).isEqualTo("fast");
+        assertThat(row.modelServed()).isEqualTo("gpt-4o-mini");
+        assertThat(json(h.upstream.lastRequest(Route.OPENAI_CHAT).orElseThrow().body()).path("model").asText())
+                .isEqualTo("gpt-4o-mini");
+    }
+
+    @Test
+    void openAiClientReachesGeminiStreamedAndNot() throws Exception {
+        long before = h.upstream.requestCount(Route.GEMINI_GENERATE);
+        HttpResponse<String> r = h.chat(chatBody("gemini-2.5-flash", false, ""));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(json(r.body()).path("choices").get(0).path("message").path("content").asText()).isNotEmpty();
+        assertThat(h.upstream.requestCount(Route.GEMINI_GENERATE)).isEqualTo(before + 1);
+        assertThat(h.upstream.lastRequest(Route.GEMINI_GENERATE).orElseThrow().header("x-goog-api-key"))
+                .contains(GatewayHarness.UPSTREAM_KEY);
+        LedgerEntry row = h.row(r.headers().firstValue("x-tokenrt-request-id").orElseThrow());
+        assertThat(row.provider()).isEqualTo("gemini");
+        assertThat(row.usage().inputSource()).isEqualTo(UsageSource.PROVIDER);
+
+        HttpResponse<String> s = h.chat(chatBody("gemini-2.5-flash", true, ",\"stream_options\":{\"include_usage\":true}"));
+        assertThat(s.statusCode()).isEqualTo(200);
+        List<JsonNode> chunks = sseData(s.body());
+        assertThat(chunks.get(chunks.size() - 1).path("usage").path("prompt_tokens").asLong()).isPositive();
+        assertThat(h.upstream.requestCount(Route.GEMINI_STREAM)).isPositive();
+    }
+
+    @Test
+    void firstByteTimeoutIsRetriedThenAnsweredWith504() throws Exception {
+        HttpResponse<String> r = h.chat(chatBody("slow", false, ""));
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(json(r.body()).path("error").path("message").asText()).contains("timed out");
+        LedgerEntry row = h.row(r.headers().firstValue("x-tokenrt-request-id").orElseThrow());
+        assertThat(row.route()).contains("retry:1");
+        assertThat(row.status()).isEqualTo(504);
+    }
+
+    @Test
     void embeddingsPassThroughAndAreRecorded() throws Exception {
         HttpResponse<String> r = h.send(h.post("/v1/embeddings",
                 "{\"model\":\"text-embedding-3-small\",\"input\":[\"hello\",\"world\"]}").build());

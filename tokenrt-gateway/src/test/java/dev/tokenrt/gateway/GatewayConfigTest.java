@@ -1,0 +1,110 @@
+package dev.tokenrt.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tokenrt.pipeline.Router;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewayConfigTest {
+
+    @Test
+    void environmentAloneAsTheSdksReadIt() {
+        GatewayConfig c = GatewayConfig.load(Optional.empty(), Map.of("OPENAI_API_KEY", "sk-o", "ANTHROPIC_API_KEY", "sk-a",
+                "ANTHROPIC_BASE_URL", "http://127.0.0.1:9/", "TOKENRT_DATA_DIR", "/tmp/trd", "TOKENRT_MASTER_KEY", "m"));
+        assertThat(c.providers().keySet()).containsExactly("openai", "anthropic");
+        assertThat(c.providers().get("openai").baseUrl()).isEqualTo("https://api.openai.com/v1");
+        assertThat(c.providers().get("anthropic").baseUrl()).isEqualTo("http://127.0.0.1:9");
+        assertThat(c.databaseUrl()).isEqualTo("jdbc:sqlite:/tmp/trd/tokenrt.db");
+        assertThat(c.masterKey()).contains("m");
+        assertThat(c.port()).isEqualTo(4000);
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        // A secret never shows in the configuration's text form.
+        assertThat(c.providers().get("openai").toString()).doesNotContain("sk-o");
+    }
+
+    @Test
+    void noProviderAtAllMeansTheBuiltInFake() {
+        GatewayConfig c = GatewayConfig.load(Optional.empty(), Map.of());
+        assertThat(c.providers().keySet()).containsExactly("fake");
+        assertThat(c.providers().get("fake").kind()).isEqualTo(ProviderConfig.Kind.FAKE);
+        assertThat(c.masterKey()).isEmpty();
+        assertThat(c.databaseUrl()).isEqualTo("jdbc:sqlite:./tokenrt-data/tokenrt.db");
+        assertThat(GatewayConfig.load(Optional.empty(), Map.of("TOKENRT_DATABASE_URL", "jdbc:postgresql://x/y")).databaseUrl())
+                .isEqualTo("jdbc:postgresql://x/y");
+    }
+
+    @Test
+    void yamlWithEnvironmentSubstitutionAliasesAndFallbacks(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("c.yaml"), """
+                server: {host: 0.0.0.0, port: 4100}
+                master_key: ${ADMIN_KEY}
+                providers:
+                  - name: openai
+                    api_key: ${OPENAI_KEY}
+                    timeouts: {first_byte_ms: 1500}
+                    retries: {max: 1}
+                  - name: local
+                    kind: openai-compatible
+                    base_url: ${VLLM_URL:-http://127.0.0.1:8000/v1}
+                models:
+                  - name: fast
+                    targets:
+                      - {provider: local, model: llama-3.1-8b}
+                      - {provider: openai, model: gpt-4o-mini}
+                """);
+        GatewayConfig c = GatewayConfig.load(Optional.of(f), Map.of("ADMIN_KEY", "adm", "OPENAI_KEY", "sk-x"));
+        assertThat(c.port()).isEqualTo(4100);
+        assertThat(c.masterKey()).contains("adm");
+        assertThat(c.providers().get("openai").apiKey()).contains("sk-x");
+        assertThat(c.providers().get("openai").timeouts().firstByte().toMillis()).isEqualTo(1500);
+        assertThat(c.providers().get("openai").retry().maxRetries()).isEqualTo(1);
+        assertThat(c.providers().get("local").baseUrl()).isEqualTo("http://127.0.0.1:8000/v1");
+        assertThat(c.models().get("fast")).containsExactly(new Router.Target("local", "llama-3.1-8b"),
+                new Router.Target("openai", "gpt-4o-mini"));
+    }
+
+    @Test
+    void errorsNameTheFileThePathAndTheProblem(@TempDir Path dir) throws Exception {
+        Path syntax = Files.writeString(dir.resolve("s.yaml"), "providers:\n  - name: [unclosed\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(syntax), Map.of()))
+                .hasMessageContaining("s.yaml").hasMessageContaining("line");
+        Path kind = Files.writeString(dir.resolve("k.yaml"), "providers:\n  - {name: x, kind: carrier-pigeon}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(kind), Map.of()))
+                .hasMessageContaining("providers[0].kind").hasMessageContaining("carrier-pigeon");
+        Path env = Files.writeString(dir.resolve("e.yaml"), "providers:\n  - {name: openai, api_key: '${MISSING_KEY}'}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(env), Map.of()))
+                .hasMessageContaining("providers[0].api_key").hasMessageContaining("MISSING_KEY");
+        Path target = Files.writeString(dir.resolve("t.yaml"),
+                "providers:\n  - {name: openai}\nmodels:\n  - {name: m, targets: [{provider: nobody}]}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(target), Map.of()))
+                .hasMessageContaining("models[0].targets[0].provider").hasMessageContaining("nobody");
+        Path port = Files.writeString(dir.resolve("p.yaml"), "server: {port: 99999}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(port), Map.of())).hasMessageContaining("server.port");
+        Path unknown = Files.writeString(dir.resolve("u.yaml"), "provders: []\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(unknown), Map.of())).hasMessageContaining("provders");
+    }
+
+    @Test
+    void theGatewayRefusesToStartWithoutAMasterKeyUnlessInsecureDev() {
+        GatewayConfig c = GatewayConfig.load(Optional.empty(), Map.of());
+        assertThatThrownBy(() -> Gateway.start(c, false)).hasMessageContaining("TOKENRT_MASTER_KEY");
+    }
+
+    @Test
+    void defaultRoutesFollowTheModelFamily() {
+        GatewayConfig c = GatewayConfig.load(Optional.empty(), Map.of("OPENAI_API_KEY", "k", "ANTHROPIC_API_KEY", "k"));
+        var route = Gateway.defaultRoute(c, dev.tokenrt.pricing.PricingCatalog.bundled());
+        assertThat(route.apply("claude-haiku-4-5")).contains(new Router.Target("anthropic", "claude-haiku-4-5"));
+        assertThat(route.apply("gpt-4.1")).contains(new Router.Target("openai", "gpt-4.1"));
+        assertThat(route.apply("gemini-2.5-pro")).isEmpty();
+        GatewayConfig single = GatewayConfig.load(Optional.empty(), Map.of("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1"));
+        assertThat(Gateway.defaultRoute(single, dev.tokenrt.pricing.PricingCatalog.bundled()).apply("llama3"))
+                .contains(new Router.Target("openai", "llama3"));
+    }
+}
