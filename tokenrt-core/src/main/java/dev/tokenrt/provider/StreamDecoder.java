@@ -1,5 +1,6 @@
 package dev.tokenrt.provider;
 
+import dev.tokenrt.sse.SseEvent;
 import dev.tokenrt.chat.ChatEvent;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.tokenrt.usage;
 
+import dev.tokenrt.sse.SseEvent;
+import dev.tokenrt.sse.SseParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;

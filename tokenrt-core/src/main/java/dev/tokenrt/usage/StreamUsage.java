@@ -1,5 +1,6 @@
 package dev.tokenrt.usage;
 
+import dev.tokenrt.sse.SseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.Optional;

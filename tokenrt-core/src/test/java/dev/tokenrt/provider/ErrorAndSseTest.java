@@ -1,5 +1,7 @@
 package dev.tokenrt.provider;
 
+import dev.tokenrt.sse.SseEvent;
+import dev.tokenrt.sse.SseParser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -146,7 +148,7 @@ class ErrorAndSseTest {
             for (int i = 0; i < body.length(); i += size) {
                 pieces.addAll(parser.feed(body.substring(i, Math.min(body.length(), i + size))));
             }
-            pieces.addAll(parser.finish());
+            parser.end().ifPresent(pieces::add);
             assertThat(pieces).as("chunks of %d", size).isEqualTo(whole);
         }
     }
@@ -155,13 +157,14 @@ class ErrorAndSseTest {
     void sseLineEndingsCommentsMultiLineDataAndUnterminatedLastEvent() {
         String body = ": keep-alive\r\nevent: a\r\ndata: one\r\ndata: two\r\nid: 7\r\nretry: 10\r\n\r\n"
                 + "data:no-space\n\n\n\rdata: last";
+        // An event without an event: field has the spec's default type, "message".
         assertThat(SseParser.parseAll(body)).containsExactly(new SseEvent("a", "one\ntwo"),
-                new SseEvent("", "no-space"), new SseEvent("", "last"));
+                new SseEvent("message", "no-space"), new SseEvent("message", "last"));
         // a CRLF split across two chunks is one line end, not two
         SseParser parser = new SseParser();
         List<SseEvent> events = new ArrayList<>(parser.feed("data: x\r"));
         events.addAll(parser.feed("\ndata: y\r\n\r\n"));
-        assertThat(events).containsExactly(new SseEvent("", "x\ny"));
+        assertThat(events).containsExactly(new SseEvent("message", "x\ny"));
         assertThat(SseParser.parseAll("event: ping\n\n")).isEmpty();
     }
 }

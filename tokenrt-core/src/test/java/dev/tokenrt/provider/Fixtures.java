@@ -1,5 +1,7 @@
 package dev.tokenrt.provider;
 
+import dev.tokenrt.sse.SseEvent;
+import dev.tokenrt.sse.SseParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenrt.chat.ChatEvent;

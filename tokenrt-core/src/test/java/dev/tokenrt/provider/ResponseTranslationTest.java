@@ -1,5 +1,6 @@
 package dev.tokenrt.provider;
 
+import dev.tokenrt.sse.SseEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package dev.tokenrt.provider;
 
+import dev.tokenrt.sse.SseEvent;
+import dev.tokenrt.sse.SseParser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

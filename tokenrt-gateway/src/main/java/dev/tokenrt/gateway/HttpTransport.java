@@ -1,5 +1,6 @@
 package dev.tokenrt.gateway;
 
+import dev.tokenrt.sse.SseEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -127,7 +128,7 @@ final class HttpTransport implements ProviderTransport {
             @Override
             public Optional<ChatEvent> next() {
                 while (pending.isEmpty() && !ended) {
-                    Optional<UpstreamHttp.SseEvent> ev = source.next();
+                    Optional<SseEvent> ev = source.next();
                     try {
                         if (ev.isEmpty()) {
                             ended = true;

@@ -1,5 +1,6 @@
 package dev.tokenrt.gateway;
 
+import dev.tokenrt.sse.SseEvent;
 import dev.tokenrt.pipeline.UpstreamException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -22,6 +23,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.nio.charset.StandardCharsets;
+import dev.tokenrt.sse.SseParser;
 
 /**
  * Blocking HTTP calls to providers for code running on virtual threads, over one pooled Vert.x client.
@@ -180,14 +183,28 @@ final class UpstreamHttp implements AutoCloseable {
         client.close();
     }
 
-    /** One server-sent event: its {@code event:} name (empty if none) and its joined {@code data:} lines. */
-    record SseEvent(String event, String data) {
+    /**
+     * UTF-8 decoding of a byte stream split at arbitrary points: a character cut between two chunks is held
+     * back until its last byte arrives, instead of turning into two replacement characters.
+     */
+    static final class Utf8Text {
+        private final java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        private java.nio.ByteBuffer pending = java.nio.ByteBuffer.allocate(0);
+
+        String decode(byte[] chunk) {
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(pending.remaining() + chunk.length);
+            in.put(pending).put(chunk).flip();
+            java.nio.CharBuffer out = java.nio.CharBuffer.allocate(in.remaining() + 1);
+            decoder.decode(in, out, false);
+            pending = in.slice();
+            out.flip();
+            return out.toString();
+        }
     }
 
-    /**
-     * Server-sent events pulled from a live response. Parsing SSE framing by hand: it is a few lines of
-     * line splitting, and no library on our list does it for a Vert.x client stream.
-     */
+    /** Server-sent events pulled from a live response, parsed as they arrive by the shared {@link SseParser}. */
     static final class SseSource implements AutoCloseable {
         private static final Object END = new Object();
         private final HttpClientResponse resp;
@@ -195,9 +212,8 @@ final class UpstreamHttp implements AutoCloseable {
         private final Duration idle;
         private final String what;
         private final AtomicBoolean closed = new AtomicBoolean();
-        private final StringBuilder line = new StringBuilder();
-        private final StringBuilder data = new StringBuilder();
-        private String event = "";
+        private final SseParser parser = new SseParser();
+        private final Utf8Text text = new Utf8Text();
         private final AtomicBoolean paused = new AtomicBoolean();
         private volatile boolean ended;
 
@@ -208,7 +224,7 @@ final class UpstreamHttp implements AutoCloseable {
             resp.handler(this::onChunk);
             resp.endHandler(v -> {
                 ended = true;
-                flushEvent();
+                parser.end().ifPresent(this::offer);
                 offer(END);
             });
             resp.exceptionHandler(e -> offer(UpstreamException.connection(what + ": stream broke: " + e.getMessage(), e)));
@@ -216,44 +232,12 @@ final class UpstreamHttp implements AutoCloseable {
         }
 
         private void onChunk(Buffer b) {
-            String s = b.toString(java.nio.charset.StandardCharsets.UTF_8);
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if (c == '\n') {
-                    String l = line.length() > 0 && line.charAt(line.length() - 1) == '\r'
-                            ? line.substring(0, line.length() - 1) : line.toString();
-                    line.setLength(0);
-                    onLine(l);
-                } else {
-                    line.append(c);
-                }
+            for (SseEvent e : parser.feed(text.decode(b.getBytes()))) {
+                offer(e);
             }
             if (queue.remainingCapacity() < 64 && paused.compareAndSet(false, true)) {
                 resp.pause();
             }
-        }
-
-        private void onLine(String l) {
-            if (l.isEmpty()) {
-                flushEvent();
-            } else if (l.startsWith(":")) {
-                return; // comment / keep-alive
-            } else if (l.startsWith("data:")) {
-                if (data.length() > 0) {
-                    data.append('\n');
-                }
-                data.append(l.startsWith("data: ") ? l.substring(6) : l.substring(5));
-            } else if (l.startsWith("event:")) {
-                event = l.substring(6).trim();
-            }
-        }
-
-        private void flushEvent() {
-            if (data.length() > 0 || !event.isEmpty()) {
-                offer(new SseEvent(event, data.toString()));
-            }
-            data.setLength(0);
-            event = "";
         }
 
         private void offer(Object o) {

@@ -1,4 +1,4 @@
-package dev.tokenrt.usage;
+package dev.tokenrt.sse;
 
 import org.junit.jupiter.api.Test;
 

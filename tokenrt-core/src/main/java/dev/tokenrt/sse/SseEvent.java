@@ -1,4 +1,4 @@
-package dev.tokenrt.usage;
+package dev.tokenrt.sse;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.tokenrt.usage;
+package dev.tokenrt.sse;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +38,14 @@ public final class SseParser {
     }
 
     /** Feeds arbitrary text as it arrives (any split, any line endings) and returns the events it completes. */
+    /** Parses a whole recorded stream at once: every event, including one left without its closing blank line. */
+    public static List<SseEvent> parseAll(CharSequence body) {
+        SseParser parser = new SseParser();
+        List<SseEvent> events = new ArrayList<>(parser.feed(body));
+        parser.end().ifPresent(events::add);
+        return events;
+    }
+
     public List<SseEvent> feed(CharSequence chunk) {
         List<SseEvent> events = new ArrayList<>();
         for (int i = 0; i < chunk.length(); i++) {
