@@ -105,10 +105,18 @@ public final class Tokenizers {
         return ENCODINGS;
     }
 
-    /** True when {@code model} is counted by the built-in OpenAI table (so OpenAI's chat framing applies exactly). */
+    /**
+     * True when {@code model} is an OpenAI model of the built-in table and is counted with that table's encoding
+     * (directly, or through a registered wrapper of the same name such as a {@link CachingTokenizer}), so OpenAI's
+     * chat framing applies exactly.
+     */
     boolean isOpenAiModel(String model) {
         String m = data.normalise(model);
-        return registered.find(m).isEmpty() && data.encodings().find(m).isPresent();
+        Optional<String> encoding = data.encodings().find(m);
+        if (encoding.isEmpty()) {
+            return false;
+        }
+        return registered.find(m).map(t -> t.name().equals(encoding.get())).orElse(true);
     }
 
     ModelData data() {

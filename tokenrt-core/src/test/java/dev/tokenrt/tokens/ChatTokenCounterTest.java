@@ -207,6 +207,21 @@ class ChatTokenCounterTest {
     }
 
     @Test
+    void aCachingTokenizerRegisteredForAnOpenAiModelKeepsCountsExact() {
+        Tokenizers base = Tokenizers.defaults();
+        CachingTokenizer cached = CachingTokenizer.wrap(base.forEncoding("o200k_base"), 1 << 20, 16);
+        ChatTokenCounter cachedCounter = new ChatTokenCounter(base.withModel("gpt-4o", cached));
+        JsonNode cookbookTools = COOKBOOK.get("tools_example");
+        ObjectNode request = ReferenceData.JSON.createObjectNode();
+        request.set("messages", cookbookTools.get("messages"));
+        request.set("tools", cookbookTools.get("tools"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(cachedCounter.countPrompt("gpt-4o", request)).isEqualTo(TokenCount.exact(101));
+        }
+        assertThat(cached.cachedTexts()).isPositive();
+    }
+
+    @Test
     void malformedRequestsNameTheProblem() {
         assertThatThrownBy(() -> counter.countPrompt("gpt-4o", json("{}")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("request has no 'messages' array");
