@@ -63,7 +63,7 @@ public final class Gateway implements AutoCloseable {
         TokenRuntime.Builder rt = TokenRuntime.builder().clock(clock).ledger(ledger).counting(counting).pricing(pricing)
                 .observer(metrics).upstreamTimer(metrics::upstreamTime);
         for (ProviderConfig p : config.providers().values()) {
-            rt.provider(transport(p, counting, http), p.retry());
+            rt.provider(transport(p, config.fake(), counting, http), p.retry());
         }
         config.models().forEach(rt::route);
         rt.defaultRoute(defaultRoute(config, catalog));
@@ -77,9 +77,10 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(config, server, http);
     }
 
-    static ProviderTransport transport(ProviderConfig p, TokenCounting counting, UpstreamHttp http) {
+    static ProviderTransport transport(ProviderConfig p, FakeProvider.Options fake, TokenCounting counting,
+            UpstreamHttp http) {
         return switch (p.kind()) {
-            case FAKE -> new FakeProvider(counting, FakeProvider.Options.defaults());
+            case FAKE -> new FakeProvider(counting, fake);
             case OPENAI -> HttpTransport.openAi(p, http);
             case ANTHROPIC -> HttpTransport.anthropic(p, http);
             case GEMINI -> HttpTransport.gemini(p, http);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tokenrt.pipeline.RetryPolicy;
+import dev.tokenrt.provider.fake.FakeProvider;
 import dev.tokenrt.pipeline.Router;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,9 +36,12 @@ import java.util.regex.Pattern;
  * @param databaseUrl   JDBC URL of the ledger ({@code jdbc:sqlite:…} or {@code jdbc:postgresql:…})
  * @param providers     upstreams by name, in configuration order
  * @param models        model names (aliases included) to ordered targets; later targets are fallbacks
+ * @param fake          how the built-in fake provider behaves (first-byte latency, stream speed, answer length):
+ *                      {@code TOKENRT_FAKE_FIRST_BYTE_MS}, {@code TOKENRT_FAKE_TOKENS_PER_SECOND},
+ *                      {@code TOKENRT_FAKE_ANSWER_TOKENS}, or the fake provider's entry in the file
  */
 public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
-        Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models) {
+        Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake) {
 
     public static final int DEFAULT_PORT = 4000;
     public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
@@ -83,13 +87,13 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         envProvider(env, "ANTHROPIC", "anthropic", ProviderConfig.Kind.ANTHROPIC, "https://api.anthropic.com", providers);
         envProvider(env, "GEMINI", "gemini", ProviderConfig.Kind.GEMINI, "https://generativelanguage.googleapis.com", providers);
         if (providers.isEmpty()) {
-            providers.put("fake", fake());
+            providers.put("fake", fakeProvider());
         }
         return new GatewayConfig("127.0.0.1", DEFAULT_PORT, DEFAULT_MAX_BODY, nonBlank(env.get("TOKENRT_MASTER_KEY")),
-                databaseUrl(env, Optional.empty()), providers, Map.of());
+                databaseUrl(env, Optional.empty()), providers, Map.of(), fakeOptions(null, "", env));
     }
 
-    static ProviderConfig fake() {
+    static ProviderConfig fakeProvider() {
         return new ProviderConfig("fake", ProviderConfig.Kind.FAKE, "in-process", Optional.empty(),
                 ProviderConfig.Timeouts.DEFAULT, RetryPolicy.NONE);
     }
@@ -133,6 +137,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         String db = databaseUrl(env, text(root, "database_url", "database_url", env));
 
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
+        FakeProvider.Options fake = fakeOptions(null, "", env);
         JsonNode ps = root.path("providers");
         if (!ps.isMissingNode() && !ps.isArray()) {
             throw new ConfigException("providers: expected a list");
@@ -170,6 +175,9 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
                     millis(r, "base_delay_ms", at + ".retries.base_delay_ms", env).orElse(rd.baseDelay()),
                     millis(r, "max_delay_ms", at + ".retries.max_delay_ms", env).orElse(rd.maxDelay()));
             providers.put(name, new ProviderConfig(name, kind, url, key, timeouts, retry));
+            if (kind == ProviderConfig.Kind.FAKE) {
+                fake = fakeOptions(p, at, env);
+            }
         }
         if (providers.isEmpty()) {
             providers.putAll(fromEnvironment(env).providers());
@@ -201,7 +209,37 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
             }
             models.put(name, List.copyOf(targets));
         }
-        return new GatewayConfig(host, port, maxBody, master, db, providers, models);
+        return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake);
+    }
+
+    /** The fake provider's behaviour: the file's entry when given, else the environment, else instant answers. */
+    private static FakeProvider.Options fakeOptions(JsonNode entry, String at, Map<String, String> env) {
+        FakeProvider.Options o = FakeProvider.Options.defaults();
+        Optional<Long> firstByte = entry == null ? envNumber(env, "TOKENRT_FAKE_FIRST_BYTE_MS")
+                : number(entry, "first_byte_ms", at + ".first_byte_ms", env, 0, 600_000);
+        Optional<Long> tps = entry == null ? envNumber(env, "TOKENRT_FAKE_TOKENS_PER_SECOND")
+                : number(entry, "tokens_per_second", at + ".tokens_per_second", env, 0, 1_000_000);
+        Optional<Long> answer = entry == null ? envNumber(env, "TOKENRT_FAKE_ANSWER_TOKENS")
+                : number(entry, "answer_tokens", at + ".answer_tokens", env, 1, 100_000);
+        if (firstByte.isPresent()) {
+            o = o.withFirstByteLatency(Duration.ofMillis(firstByte.get()));
+        }
+        if (tps.isPresent()) {
+            o = o.withTokensPerSecond(tps.get().intValue());
+        }
+        if (answer.isPresent()) {
+            o = o.withDefaultAnswerTokens(answer.get().intValue());
+        }
+        return o;
+    }
+
+    private static Optional<Long> envNumber(Map<String, String> env, String name) {
+        Optional<String> v = nonBlank(env.get(name));
+        try {
+            return v.map(Long::parseLong);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + ": expected a whole number, got '" + v.get() + "'");
+        }
     }
 
     private static Optional<String> text(JsonNode parent, String field, String at, Map<String, String> env) {
@@ -257,7 +295,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
     }
 
     public GatewayConfig withListen(String newHost, int newPort) {
-        return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models);
+        return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake);
     }
 
     /** A configuration problem, reported before anything starts. */

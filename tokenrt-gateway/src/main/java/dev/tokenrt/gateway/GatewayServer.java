@@ -255,7 +255,9 @@ public final class GatewayServer implements AutoCloseable {
         Outcome outcome = runtime.execute(ex);
         switch (outcome) {
             case Outcome.Complete c -> {
-                ObjectNode out = face.response(c.response(), c.exchange().clientModel());
+                // Like the providers themselves, name the model that answered (a dated snapshot, a fallback, or
+                // fake/… for the built-in fake provider); the client's own name when the provider gave none.
+                ObjectNode out = face.response(c.response(), servedName(c.response().model(), c.exchange()));
                 resp.putHeader("x-tokenrt-cost-usd", Money.format(c.costNanos()));
                 degradedHeader(resp, c.exchange());
                 json(resp, 200, out);
@@ -264,6 +266,10 @@ public final class GatewayServer implements AutoCloseable {
             case Outcome.Streamed s -> stream(resp, face, s, chat);
             case Outcome.Failed f -> fail(resp, face, f.error(), requestId);
         }
+    }
+
+    private static String servedName(String providerModel, Exchange ex) {
+        return providerModel == null || providerModel.isBlank() ? ex.clientModel() : providerModel;
     }
 
     private static void degradedHeader(HttpServerResponse resp, Exchange ex) {
@@ -293,18 +299,25 @@ public final class GatewayServer implements AutoCloseable {
                 .putHeader("x-accel-buffering", "no");
         degradedHeader(resp, s.exchange());
         resp.setStatusCode(200);
-        ClientFace.StreamWriter writer = face.stream(chat, s.exchange().clientModel());
+        ClientFace.StreamWriter writer = null;
         try {
             while (!gone.get()) {
                 Optional<ChatEvent> ev = events.next();
                 if (ev.isEmpty()) {
                     break;
                 }
+                if (writer == null) {
+                    String served = ev.get() instanceof ChatEvent.Start start ? start.model() : "";
+                    writer = face.stream(chat, servedName(served, s.exchange()));
+                }
                 for (String frame : writer.frames(ev.get())) {
                     write(resp, frame);
                 }
             }
             if (!gone.get()) {
+                if (writer == null) {
+                    writer = face.stream(chat, s.exchange().clientModel());
+                }
                 for (String frame : writer.end()) {
                     write(resp, frame);
                 }
@@ -312,6 +325,9 @@ public final class GatewayServer implements AutoCloseable {
             }
         } catch (UpstreamException e) {
             if (!gone.get()) {
+                if (writer == null) {
+                    writer = face.stream(chat, s.exchange().clientModel());
+                }
                 write(resp, writer.error(GatewayError.of(e.isTimeout() ? GatewayError.Kind.TIMEOUT : GatewayError.Kind.UPSTREAM,
                         "The upstream stream failed: " + e.getMessage())));
                 resp.end();
