@@ -61,6 +61,8 @@ final class GatewayHarness implements AutoCloseable {
         models.put("fast", List.of(new Router.Target("openai", "gpt-4o-mini")));
         models.put("tools-openai", List.of(new Router.Target("openai", "scenario:tool-call")));
         models.put("tools-claude", List.of(new Router.Target("anthropic", "scenario:tool-call")));
+        models.put("cached-claude", List.of(new Router.Target("anthropic", "scenario:cached")));
+        models.put("cached-openai", List.of(new Router.Target("openai", "scenario:cached")));
         models.put("no-usage", List.of(new Router.Target("openai", "scenario:no-usage")));
         models.put("broken", List.of(new Router.Target("openai", "scenario:broken-stream")));
         models.put("flaky", List.of(new Router.Target("openai", "scenario:rate-limit,ok")));

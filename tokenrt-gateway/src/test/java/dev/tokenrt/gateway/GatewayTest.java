@@ -353,6 +353,45 @@ class GatewayTest {
         assertThat(row.status()).isEqualTo(504);
     }
 
+    /** The raw usage of a recorded fixture the fake upstream serves, read without our parser. */
+    static JsonNode fixtureUsage(String resource) throws Exception {
+        try (InputStream in = FakeUpstream.class.getResourceAsStream("/dev/tokenrt/testkit/fixtures/" + resource)) {
+            return GatewayHarness.JSON.readTree(in).path("usage");
+        }
+    }
+
+    @Test
+    void anthropicCacheReadsAndWritesAreRecordedOnceThroughAnOpenAiFace() throws Exception {
+        JsonNode raw = fixtureUsage("anthropic/messages-cached.json");
+        HttpResponse<String> r = h.chat(chatBody("cached-claude", false, ""));
+        assertThat(r.statusCode()).isEqualTo(200);
+        LedgerEntry row = h.row(r.headers().firstValue("x-tokenrt-request-id").orElseThrow());
+        long read = raw.path("cache_read_input_tokens").asLong();
+        long write = raw.path("cache_creation_input_tokens").asLong();
+        // Anthropic's input_tokens excludes cache reads and writes: the total is their sum, each counted once.
+        assertThat(row.usage().inputTokens()).isEqualTo(raw.path("input_tokens").asLong() + read + write);
+        assertThat(row.usage().cacheReadTokens()).isEqualTo(read);
+        assertThat(row.usage().cacheWriteTokens()).isEqualTo(write);
+        assertThat(row.usage().outputTokens()).isEqualTo(raw.path("output_tokens").asLong());
+        // The OpenAI client sees them as OpenAI counts them: cached tokens inside prompt_tokens.
+        JsonNode usage = json(r.body()).path("usage");
+        assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(row.usage().inputTokens());
+        assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(read);
+    }
+
+    @Test
+    void openAiCachedAndReasoningTokensAreRecordedOnce() throws Exception {
+        JsonNode raw = fixtureUsage("openai/chat-cached.json");
+        HttpResponse<String> r = h.chat(chatBody("cached-openai", false, ""));
+        LedgerEntry row = h.row(r.headers().firstValue("x-tokenrt-request-id").orElseThrow());
+        // OpenAI's prompt_tokens already includes cached_tokens; completion_tokens includes reasoning_tokens.
+        assertThat(row.usage().inputTokens()).isEqualTo(raw.path("prompt_tokens").asLong());
+        assertThat(row.usage().cacheReadTokens()).isEqualTo(raw.path("prompt_tokens_details").path("cached_tokens").asLong());
+        assertThat(row.usage().outputTokens()).isEqualTo(raw.path("completion_tokens").asLong());
+        assertThat(row.usage().reasoningTokens())
+                .isEqualTo(raw.path("completion_tokens_details").path("reasoning_tokens").asLong());
+    }
+
     @Test
     void embeddingsPassThroughAndAreRecorded() throws Exception {
         HttpResponse<String> r = h.send(h.post("/v1/embeddings",
