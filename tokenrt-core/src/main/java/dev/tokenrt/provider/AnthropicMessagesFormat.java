@@ -421,7 +421,7 @@ public final class AnthropicMessagesFormat implements WireFormat {
                     }
                 }
                 case Part.ToolCall c -> blocks.addObject().put("type", "tool_use").put("id", c.id())
-                        .put("name", c.name()).set("input", toolInput(c));
+                        .put("name", c.name()).set("input", Json.toolArguments(c, "Anthropic requires as tool input"));
                 case Part.ToolResult r -> {
                     ObjectNode b = blocks.addObject().put("type", "tool_result").put("tool_use_id", r.toolCallId())
                             .put("content", r.content());
@@ -441,18 +441,6 @@ public final class AnthropicMessagesFormat implements WireFormat {
             }
         }
         return blocks;
-    }
-
-    private static ObjectNode toolInput(Part.ToolCall c) {
-        if (c.arguments().isBlank()) {
-            return Json.object();
-        }
-        Optional<JsonNode> parsed = Json.parse(c.arguments());
-        if (parsed.isEmpty() || !parsed.get().isObject()) {
-            throw new FormatException("messages", "the arguments of tool call '" + c.id()
-                    + "' are not a JSON object, which Anthropic requires as tool input");
-        }
-        return (ObjectNode) parsed.get();
     }
 
     // ---------------------------------------------------------------- responses

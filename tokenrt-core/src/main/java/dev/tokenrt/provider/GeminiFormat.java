@@ -432,7 +432,7 @@ public final class GeminiFormat implements WireFormat {
                 }
                 case Part.ToolCall c -> {
                     ObjectNode p = parts.addObject();
-                    p.putObject("functionCall").put("name", c.name()).set("args", toolArgs(c));
+                    p.putObject("functionCall").put("name", c.name()).set("args", Json.toolArguments(c, "Gemini requires as function call args"));
                     signatureOf(c.id()).ifPresent(s -> p.put("thoughtSignature", s));
                 }
                 case Part.ToolResult r -> {
@@ -451,18 +451,6 @@ public final class GeminiFormat implements WireFormat {
             }
         }
         return parts;
-    }
-
-    private static ObjectNode toolArgs(Part.ToolCall c) {
-        if (c.arguments().isBlank()) {
-            return Json.object();
-        }
-        Optional<JsonNode> parsed = Json.parse(c.arguments());
-        if (parsed.isEmpty() || !parsed.get().isObject()) {
-            throw new FormatException("messages", "the arguments of tool call '" + c.id()
-                    + "' are not a JSON object, which Gemini requires as function call args");
-        }
-        return (ObjectNode) parsed.get();
     }
 
     // ---------------------------------------------------------------- responses

@@ -164,4 +164,20 @@ final class Json {
     static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
+
+    /**
+     * A tool call's arguments as the JSON object Anthropic and Gemini require (OpenAI carries them as text);
+     * blank arguments are an empty object.
+     */
+    static ObjectNode toolArguments(dev.tokenrt.chat.Part.ToolCall c, String whyAnObject) {
+        if (c.arguments().isBlank()) {
+            return object();
+        }
+        Optional<JsonNode> parsed = parse(c.arguments());
+        if (parsed.isEmpty() || !parsed.get().isObject()) {
+            throw new FormatException("messages", "the arguments of tool call '" + c.id()
+                    + "' are not a JSON object, which " + whyAnObject);
+        }
+        return (ObjectNode) parsed.get();
+    }
 }
