@@ -35,12 +35,10 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayConfig config;
     private final GatewayServer server;
-    private final UpstreamHttp http;
 
-    private Gateway(GatewayConfig config, GatewayServer server, UpstreamHttp http) {
+    private Gateway(GatewayConfig config, GatewayServer server) {
         this.config = config;
         this.server = server;
-        this.http = http;
     }
 
     /** Starts with the system clock, the catalog's prices and the ledger the configuration names. */
@@ -74,7 +72,7 @@ public final class Gateway implements AutoCloseable {
         EmbeddingsApi embeddings = new EmbeddingsApi(config, runtime, counting, pricing, List.of(metrics), http, openAi);
         GatewayServer server = new GatewayServer(config, runtime, counting, metrics, insecureDev, vertx, openAi, anthropic,
                 embeddings).listen();
-        return new Gateway(config, server, http);
+        return new Gateway(config, server);
     }
 
     static ProviderTransport transport(ProviderConfig p, FakeProvider.Options fake, TokenCounting counting,
@@ -168,9 +166,9 @@ public final class Gateway implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Drains requests in flight, flushes the ledger, then stops Vert.x (which closes the upstream client). */
     @Override
     public void close() {
         server.close();
-        http.close();
     }
 }
