@@ -38,6 +38,7 @@ public record KeyPatch(
         Objects.requireNonNull(budgets, "budgets");
         Objects.requireNonNull(rateLimits, "rateLimits");
         Objects.requireNonNull(expiresAt, "expiresAt");
+        expiresAt.ifPresent(t -> VirtualKey.requireInRange(t, "expiresAt"));
         if (clearExpiry && expiresAt.isPresent()) {
             throw new IllegalArgumentException("a patch either sets or clears the expiry, not both");
         }

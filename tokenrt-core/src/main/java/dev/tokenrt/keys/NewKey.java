@@ -31,6 +31,7 @@ public record NewKey(
         Objects.requireNonNull(budgets, "budgets");
         Objects.requireNonNull(rateLimits, "rateLimits");
         Objects.requireNonNull(expiresAt, "expiresAt");
+        expiresAt.ifPresent(t -> VirtualKey.requireInRange(t, "expiresAt"));
     }
 
     /** A key for nobody in particular, allowed every model, with no budgets, limits or expiry. */

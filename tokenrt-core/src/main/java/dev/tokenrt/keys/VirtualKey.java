@@ -40,6 +40,14 @@ public record VirtualKey(
         Optional<Instant> expiresAt,
         Optional<Instant> revokedAt) {
 
+    /**
+     * The latest time a key can carry (2262-04-11T23:47:16.854775807Z): stores keep times as epoch nanoseconds
+     * in a 64-bit integer, as the ledger does, and every store must accept the same keys.
+     */
+    public static final Instant MAX_TIME = Instant.ofEpochSecond(0, Long.MAX_VALUE);
+    /** The earliest time a key can carry (1677-09-21), for the same reason. */
+    public static final Instant MIN_TIME = Instant.ofEpochSecond(0, Long.MIN_VALUE);
+
     public VirtualKey {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");
@@ -54,6 +62,9 @@ public record VirtualKey(
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(revokedAt, "revokedAt");
+        requireInRange(createdAt, "createdAt");
+        expiresAt.ifPresent(t -> requireInRange(t, "expiresAt"));
+        revokedAt.ifPresent(t -> requireInRange(t, "revokedAt"));
         if (id.isBlank()) {
             throw new IllegalArgumentException("a virtual key needs an id");
         }
@@ -107,6 +118,13 @@ public record VirtualKey(
         Objects.requireNonNull(at, "at");
         return revokedAt.isPresent() ? this : new VirtualKey(id, name, user, project, team, models, tier, budgets,
                 rateLimits, hint, createdAt, expiresAt, Optional.of(at));
+    }
+
+    /** @throws IllegalArgumentException if {@code t} is outside {@link #MIN_TIME} to {@link #MAX_TIME} */
+    public static void requireInRange(Instant t, String field) {
+        if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
+            throw new IllegalArgumentException(field + " must be between " + MIN_TIME + " and " + MAX_TIME + ", got " + t);
+        }
     }
 
     private static void requireJsonArray(String json, String field) {
