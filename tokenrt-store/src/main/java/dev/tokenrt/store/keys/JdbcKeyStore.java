@@ -137,7 +137,7 @@ public final class JdbcKeyStore implements KeyStore {
                 throw new IllegalArgumentException(get(key.id()).isPresent()
                         ? "a key with id " + key.id() + " already exists" : "another key already has this secret");
             }
-            throw new KeyStoreException("cannot store key " + key.id() + " (SQLState " + e.getSQLState() + ")", e);
+            throw new KeyStoreException("cannot store key " + key.id() + ": " + e.getMessage(), e);
         }
     }
 
