@@ -115,8 +115,9 @@ public final class AdminKeysApi {
     }
 
     /**
-     * {@code PATCH /admin/v1/keys/{id}}: changes the fields given; {@code "expires_at": null} removes the expiry.
-     * The id, secret, creation and revocation cannot change.
+     * {@code PATCH /admin/v1/keys/{id}}: changes the fields given; {@code "expires_at": null} removes the expiry,
+     * {@code null} for a text field empties it, and {@code null} or {@code []} for {@code models} allows every
+     * model. The id, secret, creation and revocation cannot change; a revoked key can still be relabelled.
      */
     void patch(HttpServerRequest req, String id, Buffer body) {
         guarded(req, () -> {
