@@ -4,6 +4,8 @@ import dev.tokenrt.ledger.LedgerEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.tokenrt.keys.VirtualKey;
 
 /**
  * Who a request belongs to, from the {@code x-tokenrt-*} headers and the request's own {@code user} field.
@@ -17,11 +19,17 @@ final class Attribution {
     private Attribution() {
     }
 
-    static LedgerEntry.Attribution from(Map<String, String> headers, String keyId, String requestUser) {
-        String user = clean(headers.getOrDefault("x-tokenrt-user", ""));
+    static LedgerEntry.Attribution from(Map<String, String> headers, Optional<VirtualKey> key, String requestUser) {
+        String user = key.map(VirtualKey::user).filter(u -> !u.isEmpty())
+                .orElse(clean(headers.getOrDefault("x-tokenrt-user", "")));
         if (user.isEmpty()) {
             user = clean(requestUser);
         }
+        String keyId = key.map(VirtualKey::id).orElse("");
+        String project = key.map(VirtualKey::project).filter(p -> !p.isEmpty())
+                .orElse(clean(headers.getOrDefault("x-tokenrt-project", "")));
+        String team = key.map(VirtualKey::team).filter(t -> !t.isEmpty())
+                .orElse(clean(headers.getOrDefault("x-tokenrt-team", "")));
         List<String> tags = new ArrayList<>();
         for (String t : headers.getOrDefault("x-tokenrt-tags", "").split(",")) {
             String c = clean(t);
@@ -29,9 +37,8 @@ final class Attribution {
                 tags.add(c);
             }
         }
-        return new LedgerEntry.Attribution(keyId, user, clean(headers.getOrDefault("x-tokenrt-project", "")),
-                clean(headers.getOrDefault("x-tokenrt-team", "")), clean(headers.getOrDefault("x-tokenrt-session", "")),
-                tags);
+        return new LedgerEntry.Attribution(keyId, user, project, team,
+                clean(headers.getOrDefault("x-tokenrt-session", "")), tags);
     }
 
     private static String clean(String s) {

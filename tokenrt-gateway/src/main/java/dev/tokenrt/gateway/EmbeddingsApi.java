@@ -23,6 +23,8 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.tokenrt.keys.VirtualKey;
 import java.util.SplittableRandom;
 
 /**
@@ -52,7 +54,7 @@ final class EmbeddingsApi {
         this.errors = errors;
     }
 
-    void handle(HttpServerRequest req, Buffer body, String keyId, Map<String, String> headers) {
+    void handle(HttpServerRequest req, Buffer body, Optional<VirtualKey> key, Map<String, String> headers) {
         long start = System.nanoTime();
         String requestId = TokenRuntime.newRequestId();
         var arrival = runtime.clock().instant();
@@ -97,7 +99,7 @@ final class EmbeddingsApi {
         }
         Router.Target target = targets.get(0);
         ProviderConfig provider = config.providers().get(target.provider());
-        LedgerEntry.Attribution who = Attribution.from(headers, keyId, in.path("user").asText(""));
+        LedgerEntry.Attribution who = Attribution.from(headers, key, in.path("user").asText(""));
         ObjectNode out;
         Usage usage;
         try {

@@ -12,6 +12,8 @@ import dev.tokenrt.provider.AnthropicMessagesFormat;
 import dev.tokenrt.provider.OpenAiChatFormat;
 import dev.tokenrt.provider.ProviderTransport;
 import dev.tokenrt.provider.fake.FakeProvider;
+import dev.tokenrt.keys.KeyStore;
+import dev.tokenrt.store.keys.JdbcKeyStore;
 import dev.tokenrt.store.ledger.JdbcUsageLedger;
 import dev.tokenrt.store.ledger.LedgerOptions;
 import dev.tokenrt.tokens.ProviderEstimators;
@@ -47,6 +49,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(GatewayConfig config, boolean insecureDev, Clock clock, UsageLedger ledger) {
+        return start(config, insecureDev, clock, ledger, JdbcKeyStore.open(config.databaseUrl(), LedgerOptions.defaults()));
+    }
+
+    public static Gateway start(GatewayConfig config, boolean insecureDev, Clock clock, UsageLedger ledger,
+            KeyStore keys) {
         if (config.masterKey().isEmpty() && !insecureDev) {
             throw new IllegalStateException("TOKENRT_MASTER_KEY is not set and --insecure-dev was not given");
         }
@@ -71,7 +78,7 @@ public final class Gateway implements AutoCloseable {
         ClientFace anthropic = new ClientFace(new AnthropicMessagesFormat());
         EmbeddingsApi embeddings = new EmbeddingsApi(config, runtime, counting, pricing, List.of(metrics), http, openAi);
         GatewayServer server = new GatewayServer(config, runtime, counting, metrics, insecureDev, vertx, openAi, anthropic,
-                embeddings).listen();
+                embeddings, keys).listen();
         return new Gateway(config, server);
     }
 

@@ -14,6 +14,10 @@ import dev.tokenrt.pipeline.Outcome;
 import dev.tokenrt.pipeline.TokenCounting;
 import dev.tokenrt.pipeline.UpstreamException;
 import dev.tokenrt.pricing.Money;
+import dev.tokenrt.keys.Authentication;
+import dev.tokenrt.keys.KeySecrets;
+import dev.tokenrt.keys.KeyStore;
+import dev.tokenrt.keys.VirtualKey;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -59,9 +63,12 @@ public final class GatewayServer implements AutoCloseable {
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final ClientFace openAi;
     private final ClientFace anthropic;
+    private final KeyStore keys;
+    private final AdminKeysApi adminKeys;
 
     GatewayServer(GatewayConfig config, TokenRuntime runtime, TokenCounting counting, GatewayMetrics metrics,
-            boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings) {
+            boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings,
+            KeyStore keys) {
         this.config = config;
         this.runtime = runtime;
         this.counting = counting;
@@ -71,6 +78,8 @@ public final class GatewayServer implements AutoCloseable {
         this.openAi = openAi;
         this.anthropic = anthropic;
         this.embeddings = embeddings;
+        this.keys = keys;
+        this.adminKeys = new AdminKeysApi(keys, runtime.clock(), openAi);
         this.admin = new AdminApi(runtime.ledger(), runtime.clock(), openAi);
         this.models = new ModelsApi(config, runtime.router());
         this.server = vertx.createHttpServer(new HttpServerOptions()
@@ -118,40 +127,104 @@ public final class GatewayServer implements AutoCloseable {
                 return;
             }
             ClientFace face = path.startsWith("/v1/messages") ? anthropic : openAi;
-            Optional<String> keyId = authenticate(req);
-            if (keyId.isEmpty()) {
-                fail(req.response(), face, GatewayError.of(GatewayError.Kind.AUTHENTICATION,
-                        "Incorrect or missing API key. Pass it as 'Authorization: Bearer <key>'.")
-                        .withCode("invalid_api_key"), "");
+            String presented = presentedKey(req);
+            // The body is read once the caller is known, possibly on another thread: hold it back until then.
+            req.pause();
+            if (path.startsWith("/admin/")) {
+                if (!isMaster(presented)) {
+                    fail(req.response(), face, GatewayError.of(GatewayError.Kind.AUTHENTICATION,
+                            "The admin API takes the master key (TOKENRT_MASTER_KEY) as 'Authorization: Bearer <key>'.")
+                            .withCode("invalid_api_key"), "");
+                    return;
+                }
+                workers.execute(() -> admin(req, m, path, face));
                 return;
             }
-            switch (m.name() + " " + path) {
-                case "POST /v1/chat/completions" -> withBody(req, face, body -> chat(req, face, body, keyId.get()));
-                case "POST /v1/messages" -> withBody(req, face, body -> chat(req, face, body, keyId.get()));
-                case "POST /v1/messages/count_tokens" -> withBody(req, face, body -> countTokens(req, body));
-                case "POST /v1/embeddings" -> withBody(req, face, body -> embeddings.handle(req, body, keyId.get(), headers(req)));
-                case "GET /v1/models" -> json(req.response(), 200, models.list());
-                case "GET /admin/v1/usage" -> workers.execute(() -> admin.usage(req));
-                default -> fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
-                        "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+            if (isMaster(presented)) {
+                route(req, m, path, face, Caller.MASTER);
+                return;
             }
+            if (presented == null || presented.isEmpty()) {
+                fail(req.response(), face, GatewayError.of(GatewayError.Kind.AUTHENTICATION,
+                        "Missing API key. Pass it as 'Authorization: Bearer <key>'.").withCode("invalid_api_key"), "");
+                return;
+            }
+            // A virtual key: one indexed lookup in the shared database, off the event loop, so a key revoked
+            // on any replica is refused here at once.
+            workers.execute(() -> {
+                Authentication auth;
+                try {
+                    auth = keys.authenticate(presented, runtime.clock().instant());
+                } catch (RuntimeException e) {
+                    LOG.error("key lookup failed on {} {}: {}", m, path, e.toString());
+                    fail(req.response(), face, GatewayError.of(GatewayError.Kind.UNAVAILABLE,
+                            "The key store is unavailable; try again.").withCode("key_store_unavailable"), "");
+                    return;
+                }
+                switch (auth) {
+                    case Authentication.Accepted a -> route(req, m, path, face, new Caller(Optional.of(a.key())));
+                    case Authentication.Refused r -> fail(req.response(), face, GatewayError.of(
+                            GatewayError.Kind.AUTHENTICATION, r.message()).withCode("invalid_api_key"), "");
+                }
+            });
         } catch (RuntimeException e) {
             LOG.error("unexpected error on {} {}", m, path, e);
             fail(req.response(), openAi, GatewayError.of(GatewayError.Kind.INTERNAL, "internal error"), "");
         }
     }
 
-    /** The virtual key id (empty string for the master key), or empty when the caller is not allowed in. */
-    private Optional<String> authenticate(HttpServerRequest req) {
+    /** Who is calling: the master key (no virtual key), or a virtual key with its attribution and limits. */
+    record Caller(Optional<VirtualKey> key) {
+        static final Caller MASTER = new Caller(Optional.empty());
+
+        String keyId() {
+            return key.map(VirtualKey::id).orElse("");
+        }
+    }
+
+    private void route(HttpServerRequest req, HttpMethod m, String path, ClientFace face, Caller caller) {
+        switch (m.name() + " " + path) {
+            case "POST /v1/chat/completions", "POST /v1/messages" -> withBody(req, face, body -> chat(req, face, body, caller));
+            case "POST /v1/messages/count_tokens" -> withBody(req, face, body -> countTokens(req, body));
+            case "POST /v1/embeddings" -> withBody(req, face, body -> embeddings.handle(req, body, caller.key(), headers(req)));
+            case "GET /v1/models" -> json(req.response(), 200, models.list());
+            default -> fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
+                    "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+        }
+    }
+
+    /** The admin API, behind the master key; runs on a virtual thread (it reads the database). */
+    private void admin(HttpServerRequest req, HttpMethod m, String path, ClientFace face) {
+        String keysPrefix = "/admin/v1/keys/";
+        if (path.equals("/admin/v1/usage") && m == HttpMethod.GET) {
+            admin.usage(req);
+        } else if (path.equals("/admin/v1/keys") && m == HttpMethod.POST) {
+            withBody(req, face, body -> adminKeys.create(req, body));
+        } else if (path.equals("/admin/v1/keys") && m == HttpMethod.GET) {
+            adminKeys.list(req);
+        } else if (path.startsWith(keysPrefix) && path.length() > keysPrefix.length()
+                && path.indexOf('/', keysPrefix.length()) < 0) {
+            String id = path.substring(keysPrefix.length());
+            switch (m.name()) {
+                case "GET" -> adminKeys.get(req, id);
+                case "PATCH" -> withBody(req, face, body -> adminKeys.patch(req, id, body));
+                case "DELETE" -> adminKeys.delete(req, id);
+                default -> fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
+                        "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+            }
+        } else {
+            fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
+                    "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+        }
+    }
+
+    /** The master key, compared in constant time; with no master key configured only --insecure-dev admits. */
+    private boolean isMaster(String presented) {
         if (config.masterKey().isEmpty()) {
-            return insecure ? Optional.of("") : Optional.empty();
+            return insecure && (presented == null || !KeySecrets.looksLikeSecret(presented));
         }
-        String presented = presentedKey(req);
-        if (presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
-                config.masterKey().get().getBytes(StandardCharsets.UTF_8))) {
-            return Optional.of("");
-        }
-        return Optional.empty();
+        return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                config.masterKey().get().getBytes(StandardCharsets.UTF_8));
     }
 
     static String presentedKey(HttpServerRequest req) {
@@ -200,6 +273,7 @@ public final class GatewayServer implements AutoCloseable {
             }
         });
         req.exceptionHandler(e -> LOG.debug("request body failed: {}", e.toString()));
+        req.resume();
     }
 
     private static GatewayError tooLarge(long max) {
@@ -230,7 +304,7 @@ public final class GatewayServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- chat
 
-    private void chat(HttpServerRequest req, ClientFace face, Buffer body, String keyId) {
+    private void chat(HttpServerRequest req, ClientFace face, Buffer body, Caller caller) {
         long startNanos = System.nanoTime();
         String requestId = TokenRuntime.newRequestId();
         HttpServerResponse resp = req.response();
@@ -249,9 +323,14 @@ public final class GatewayServer implements AutoCloseable {
                     requestId);
             return;
         }
+        if (caller.key().isPresent() && !caller.key().get().allowsModel(chat.model())) {
+            fail(resp, face, GatewayError.of(GatewayError.Kind.PERMISSION, "This key may not use the model '"
+                    + chat.model() + "'.").withParam("model").withCode("model_not_allowed"), requestId);
+            return;
+        }
         Map<String, String> headers = headers(req);
         Exchange ex = Exchange.start(requestId, chat, face.formatId(),
-                Attribution.from(headers, keyId, chat.user()), headers, runtime.clock().instant(), startNanos);
+                Attribution.from(headers, caller.key(), chat.user()), headers, runtime.clock().instant(), startNanos);
         Outcome outcome = runtime.execute(ex);
         switch (outcome) {
             case Outcome.Complete c -> {
@@ -425,6 +504,7 @@ public final class GatewayServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         runtime.close();
+        keys.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

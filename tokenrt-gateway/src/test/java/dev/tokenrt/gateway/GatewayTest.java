@@ -392,6 +392,51 @@ class GatewayTest {
                 .isEqualTo(raw.path("completion_tokens_details").path("reasoning_tokens").asLong());
     }
 
+    HttpResponse<String> admin(String method, String path, String body) throws Exception {
+        return h.send(HttpRequest.newBuilder(URI.create(h.base() + path)).header("authorization", "Bearer " + GatewayHarness.MASTER)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    @Test
+    void virtualKeysAttributeLimitModelsAndAreRevokedAtOnce() throws Exception {
+        HttpResponse<String> created = admin("POST", "/admin/v1/keys",
+                "{\"name\":\"search-svc\",\"user\":\"alice\",\"project\":\"search\",\"team\":\"core\",\"models\":[\"gpt-4o-mini\"]}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String secret = json(created.body()).path("key").asText();
+        String id = json(created.body()).path("id").asText();
+        assertThat(secret).startsWith("sk-tr-");
+
+        // The key's attribution wins over headers: a caller cannot bill another project by setting one.
+        HttpResponse<String> r = h.send(HttpRequest.newBuilder(URI.create(h.base() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + secret).header("x-tokenrt-project", "someone-else")
+                .POST(HttpRequest.BodyPublishers.ofString(chatBody("gpt-4o-mini", false, ""))).build());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        LedgerEntry row = h.row(r.headers().firstValue("x-tokenrt-request-id").orElseThrow());
+        assertThat(row.attribution().keyId()).isEqualTo(id);
+        assertThat(row.attribution().project()).isEqualTo("search");
+        assertThat(row.attribution().user()).isEqualTo("alice");
+        assertThat(row.attribution().team()).isEqualTo("core");
+        assertThat(row.toString()).doesNotContain(secret);
+
+        HttpResponse<String> notAllowed = h.send(HttpRequest.newBuilder(URI.create(h.base() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + secret)
+                .POST(HttpRequest.BodyPublishers.ofString(chatBody("claude-sonnet-4-5", false, ""))).build());
+        assertThat(notAllowed.statusCode()).isEqualTo(403);
+        assertThat(json(notAllowed.body()).path("error").path("code").asText()).isEqualTo("model_not_allowed");
+
+        HttpResponse<String> adminWithVirtualKey = h.send(HttpRequest.newBuilder(URI.create(h.base() + "/admin/v1/keys"))
+                .header("authorization", "Bearer " + secret).build());
+        assertThat(adminWithVirtualKey.statusCode()).isEqualTo(401);
+
+        assertThat(admin("DELETE", "/admin/v1/keys/" + id, null).statusCode()).isEqualTo(200);
+        HttpResponse<String> revoked = h.send(HttpRequest.newBuilder(URI.create(h.base() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + secret)
+                .POST(HttpRequest.BodyPublishers.ofString(chatBody("gpt-4o-mini", false, ""))).build());
+        assertThat(revoked.statusCode()).isEqualTo(401);
+        assertThat(revoked.body()).doesNotContain(secret);
+    }
+
     @Test
     void embeddingsPassThroughAndAreRecorded() throws Exception {
         HttpResponse<String> r = h.send(h.post("/v1/embeddings",
