@@ -97,8 +97,8 @@ public record Budget(String id, Scope scope, String scopeId, Period period, Metr
     public String format(long amount) {
         return switch (metric) {
             case COST_USD -> Money.format(amount) + " USD";
-            case TOKENS -> amount + " tokens";
-            case REQUESTS -> amount + " requests";
+            case TOKENS -> amount + (amount == 1 ? " token" : " tokens");
+            case REQUESTS -> amount + (amount == 1 ? " request" : " requests");
         };
     }
 

@@ -470,10 +470,11 @@ public final class BudgetStep implements Interceptor {
 
     private Outcome storeUnavailable(Chain chain, Exchange ex, RuntimeException e) {
         if (failOpen) {
-            LOG.warn("request {}: budget store unavailable, proceeding without a hold (fail open)", ex.requestId(), e);
+            LOG.warn("request {}: budget store unavailable, proceeding without a hold (fail open): {}", ex.requestId(),
+                    e.toString());
             return chain.proceed(ex.withDecision("budget:unchecked"));
         }
-        LOG.error("request {}: budget store unavailable, refusing (fail closed)", ex.requestId(), e);
+        LOG.error("request {}: budget store unavailable, refusing (fail closed): {}", ex.requestId(), e.toString());
         return new Outcome.Failed(GatewayError.of(GatewayError.Kind.UNAVAILABLE,
                 "Budgets cannot be checked right now; try again shortly.").withCode("budget_store_unavailable"), ex);
     }
