@@ -149,14 +149,19 @@ public final class BudgetStep implements Interceptor {
             Reservation.Refused refused = (Reservation.Refused) r;
             Line line = plan.line(refused.key());
             OptionalLong affordable = affordableOutput(plan, refused);
-            if (affordable.isPresent() && affordable.getAsLong() >= minUsefulOutputTokens && clamps < MAX_CLAMPS) {
-                clamps++;
+            if (affordable.isPresent() && clamps < MAX_CLAMPS) {
                 long n = affordable.getAsLong();
-                if (n < plan.maxOutput()) {
-                    ex = ex.withRequest(ex.request().withMaxTokens((int) n)).withDecision("clamp:max_tokens=" + n);
+                if (n >= plan.maxOutput()) {
+                    // Room appeared between the refusal and our look (holds settled): simply try again.
+                    clamps++;
+                    continue;
                 }
-                // n == maxOutput: holds were released between the refusal and our look; simply try again.
-                continue;
+                if (n >= minUsefulOutputTokens) {
+                    clamps++;
+                    int clamped = (int) Math.min(n, Integer.MAX_VALUE);
+                    ex = ex.withRequest(ex.request().withMaxTokens(clamped)).withDecision("clamp:max_tokens=" + clamped);
+                    continue;
+                }
             }
             Budget budget = line.applicable().budget();
             switch (budget.action()) {
@@ -334,8 +339,9 @@ public final class BudgetStep implements Interceptor {
 
     /**
      * The largest {@code max_tokens} every hard budget can still pay for, or empty when even none would fit
-     * (the prompt alone is too much, or a request budget is spent). Reads the other counters without a lock:
-     * the figure is only a proposal, the next reserve decides atomically.
+     * (the prompt alone is too much, or a request budget is spent). Reads the counters afresh (the refusal's
+     * figures may already be stale) and without a lock: the figure is only a proposal, the next reserve
+     * decides atomically.
      */
     private OptionalLong affordableOutput(Plan plan, Reservation.Refused refused) {
         long best = plan.maxOutput();
@@ -344,16 +350,14 @@ public final class BudgetStep implements Interceptor {
                 continue;
             }
             long room;
-            if (l.key().equals(refused.key())) {
-                room = room(refused.limit(), refused.used(), refused.held());
-            } else {
-                CounterStore.State s;
-                try {
-                    s = store.state(l.key());
-                } catch (RuntimeException e) {
+            try {
+                CounterStore.State s = store.state(l.key());
+                room = room(l.limit(), s.used(), s.held());
+            } catch (RuntimeException e) {
+                if (!l.key().equals(refused.key())) {
                     return OptionalLong.empty();
                 }
-                room = room(l.limit(), s.used(), s.held());
+                room = room(refused.limit(), refused.used(), refused.held());
             }
             switch (l.metric()) {
                 case REQUESTS -> {

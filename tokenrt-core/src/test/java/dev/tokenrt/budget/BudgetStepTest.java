@@ -188,6 +188,46 @@ class BudgetStepTest {
                 .keyPart())).isEqualTo(new State(1, 0));
     }
 
+    /**
+     * 1,000 requests at once against a budget worth about 40 of them, each using every token it is allowed:
+     * some pass in full, some clamped, the rest are denied, and what was spent never passes the limit.
+     */
+    @Test
+    void aThousandConcurrentRequestsNeverOvershootAHardBudget() throws Exception {
+        long limit = 40 * (11 * IN + 100 * OUT) + 12_345;
+        Budget b = Budget.of("acme-day", Scope.TEAM, "acme", Period.DAY, Metric.COST_USD, limit, Action.DENY);
+        registry.put(b);
+        Pipeline p = Pipeline.builder().add(step().build()).add(chain -> {
+            int max = chain.exchange().request().maxTokens().orElseThrow();
+            return new Outcome.Complete(response("x", Usage.of(11, max)), chain.exchange(), true);
+        }).build();
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                fs.add(pool.submit(() -> {
+                    start.await();
+                    outcomes.add(p.execute(big(100)));
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (var f : fs) {
+                f.get();
+            }
+        }
+        long spent = outcomes.stream().filter(o -> o instanceof Outcome.Complete)
+                .mapToLong(o -> 11 * IN + ((Outcome.Complete) o).exchange().request().maxTokens().orElseThrow() * OUT)
+                .sum();
+        assertThat(state(b)).isEqualTo(new State(spent, 0));
+        assertThat(spent).isLessThanOrEqualTo(limit);
+        // Everything that could be paid for was: what is left cannot buy a useful answer.
+        assertThat(limit - spent).isLessThan(11 * IN + 16 * OUT);
+        assertThat(outcomes.stream().filter(o -> o instanceof Outcome.Complete).count()).isGreaterThanOrEqualTo(40);
+        assertThat(outcomes.stream().filter(o -> o instanceof Outcome.Failed).count()).isPositive();
+    }
+
     // ------------------------------------------------------------ clamp
 
     @Test
@@ -238,6 +278,49 @@ class BudgetStepTest {
         registry.put(Budget.of("acme-day", Scope.TEAM, "acme", Period.DAY, Metric.COST_USD, 11 * IN + 5 * OUT,
                 Action.DENY));
         assertThat(run(big(8), complete(Usage.of(11, 1)))).isInstanceOf(Outcome.Failed.class);
+    }
+
+    @Test
+    void aRefusalByHoldsThatHaveSinceSettledIsSimplyRetried() {
+        Budget b = Budget.of("acme-day", Scope.TEAM, "acme", Period.DAY, Metric.COST_USD, 10_000_000, Action.DENY);
+        registry.put(b);
+        // The first reserve sees another request's hold that is gone by the time the step looks again.
+        CounterStore racing = new CounterStore() {
+            boolean first = true;
+
+            @Override
+            public Reservation reserve(String holdId, List<Hold> holds, Duration ttl) {
+                if (first) {
+                    first = false;
+                    return new Reservation.Refused(holds.get(0).key(), 0, 9_990_000, 10_000_000);
+                }
+                return store.reserve(holdId, holds, ttl);
+            }
+
+            @Override
+            public void settle(String holdId, java.util.Map<String, Long> actual) {
+                store.settle(holdId, actual);
+            }
+
+            @Override
+            public void release(String holdId) {
+                store.release(holdId);
+            }
+
+            @Override
+            public int sweep(Instant now) {
+                return store.sweep(now);
+            }
+
+            @Override
+            public State state(String key) {
+                return store.state(key);
+            }
+        };
+        Outcome o = run(step().counters(racing).build(), big(8), complete(Usage.of(11, 8)));
+        assertThat(o).isInstanceOf(Outcome.Complete.class);
+        assertThat(upstream.get(0).request().maxTokens()).hasValue(8);
+        assertThat(upstream.get(0).decisions()).isEmpty();
     }
 
     // ------------------------------------------------------------ actions
