@@ -70,7 +70,12 @@ import org.slf4j.LoggerFactory;
 public final class BudgetStep implements Interceptor {
 
     private static final Logger LOG = LoggerFactory.getLogger(BudgetStep.class);
-    private static final int MAX_CLAMPS = 4;
+    /**
+     * Reserve attempts that re-plan after a refusal (clamp, or retry because room appeared). Under contention
+     * each lost race means another request was granted, so progress is global; the bound only stops a store
+     * whose {@code state} and {@code reserve} disagree from looping forever.
+     */
+    private static final int MAX_CLAMPS = 32;
     private static final int MAX_DEGRADES = 4;
     /** Per-message framing added to the byte bound used when the prompt could not be counted. */
     private static final int BYTES_BOUND_PER_MESSAGE = 8;

@@ -1,7 +1,9 @@
 package dev.tokenrt.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tokenrt.budget.CounterStore.State;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,5 +36,20 @@ class InMemoryCounterStoreTest extends CounterStoreContract {
         assertThat(s.counters()).isEqualTo(1);
         s.sweep(DAY_END.plus(Duration.ofMinutes(61)));
         assertThat(s.counters()).isZero();
+    }
+
+    /** Not part of the SPI's contract: this store refuses to reopen an id rather than overwrite it. */
+    @Test
+    void anOpenHoldIdCannotBeReused() {
+        store.reserve("h1", List.of(hold("a", 100, 1)), TTL);
+        assertThatThrownBy(() -> store.reserve("h1", List.of(hold("a", 100, 1)), TTL))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void negativeActualsAreRejected() {
+        store.reserve("h1", List.of(hold("a", 100, 10)), TTL);
+        assertThatThrownBy(() -> store.settle("h1", Map.of("a", -1L))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.state("a")).isEqualTo(new State(0, 10));
     }
 }

@@ -8,22 +8,22 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock the test moves by hand; sleepers advance it instead of sleeping. */
-final class TestClock extends Clock {
+public final class TestClock extends Clock {
     private final AtomicReference<Instant> now;
 
-    TestClock(Instant start) {
+    public TestClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
-    static TestClock at(String iso) {
+    public static TestClock at(String iso) {
         return new TestClock(Instant.parse(iso));
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now.updateAndGet(t -> t.plus(d));
     }
 
-    void set(Instant t) {
+    public void set(Instant t) {
         now.set(t);
     }
 
