@@ -1,0 +1,91 @@
+package dev.tokenrt.budget;
+
+import dev.tokenrt.pipeline.Exchange;
+import dev.tokenrt.pipeline.GatewayError;
+import dev.tokenrt.pipeline.Interceptor;
+import dev.tokenrt.pipeline.Outcome;
+import dev.tokenrt.pipeline.TokenCounting;
+import dev.tokenrt.usage.Usage;
+import java.util.Locale;
+
+/**
+ * Applies a {@link GcraRateLimiter} in the pipeline (TokenRuntime's {@code beforeCall} slot, before the
+ * budget step): the prompt's counted tokens and the request's {@code max_tokens} are taken from the buckets
+ * before the call, and corrected to the actual usage when the response (or stream) is over, exactly like a
+ * budget hold. A request that does not fit answers 429 {@code rate_limit_exceeded} with {@code retry-after}.
+ */
+public final class RateLimitStep implements Interceptor {
+
+    private final GcraRateLimiter limiter;
+    private final TokenCounting counting;
+    private final int defaultOutputReserve;
+
+    /**
+     * @param defaultOutputReserve output tokens reserved when the client set no {@code max_tokens}; the
+     *                             settle corrects it to what was generated
+     */
+    public RateLimitStep(GcraRateLimiter limiter, TokenCounting counting, int defaultOutputReserve) {
+        this.limiter = limiter;
+        this.counting = counting;
+        this.defaultOutputReserve = defaultOutputReserve;
+    }
+
+    @Override
+    public Outcome intercept(Chain chain) {
+        Exchange ex = chain.exchange();
+        String model = UsageEstimate.servedModel(ex);
+        long input = ex.inputCount().map(c -> c.tokens()).orElseGet(() -> {
+            try {
+                return counting.prompt(ex.request(), model).tokens();
+            } catch (RuntimeException e) {
+                return 0L;
+            }
+        });
+        long output = ex.request().maxTokens().isPresent() ? ex.request().maxTokens().getAsInt() : defaultOutputReserve;
+        GcraRateLimiter.Decision d = limiter.acquire(ex.attribution(), model, input, output);
+        if (d instanceof GcraRateLimiter.Decision.Limited l) {
+            String what = "Rate limit '" + l.limit().id() + "' (" + l.limit().describe() + ", "
+                    + l.limit().subject().name().toLowerCase(Locale.ROOT) + " '" + l.subjectId() + "')";
+            GatewayError e;
+            if (l.retryAfter().isPresent()) {
+                e = GatewayError.of(GatewayError.Kind.RATE_LIMITED, what + " is reached; retry after "
+                        + l.retryAfter().get().toMillis() + " ms.").withRetryAfter(l.retryAfter().get());
+            } else {
+                e = GatewayError.of(GatewayError.Kind.RATE_LIMITED, what + " allows at most " + l.limit().burst()
+                        + " at once; this request needs " + l.requested() + ".");
+            }
+            return new Outcome.Failed(e.withCode("rate_limit_exceeded"), ex);
+        }
+        GcraRateLimiter.Permit permit = ((GcraRateLimiter.Decision.Allowed) d).permit();
+        Settlement settlement = new Settlement() {
+            @Override
+            public void settle(Usage usage) {
+                permit.settle(usage.inputTokens(), usage.outputTokens());
+            }
+
+            @Override
+            public void release() {
+                permit.release();
+            }
+        };
+        Outcome outcome;
+        try {
+            outcome = chain.proceed(ex);
+        } catch (RuntimeException | Error e) {
+            settlement.release();
+            throw e;
+        }
+        return switch (outcome) {
+            case Outcome.Complete c -> {
+                settlement.settle(UsageEstimate.of(c, counting, input));
+                yield c;
+            }
+            case Outcome.Streamed s -> new Outcome.Streamed(
+                    new SettlingStream(s.events(), s.exchange(), counting, input, settlement), s.exchange());
+            case Outcome.Failed f -> {
+                settlement.release();
+                yield f;
+            }
+        };
+    }
+}

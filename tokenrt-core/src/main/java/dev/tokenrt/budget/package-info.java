@@ -1,0 +1,13 @@
+/**
+ * Budgets, tiers and rate limits: the engine that decides whether a request may spend, and keeps score.
+ *
+ * <p>{@link dev.tokenrt.budget.Budget}s attach to a {@link dev.tokenrt.budget.Scope} and count a
+ * {@link dev.tokenrt.budget.Metric} per calendar-aligned {@link dev.tokenrt.budget.Period};
+ * {@link dev.tokenrt.budget.BudgetStep} reserves every request's worst case on all of them at once through a
+ * {@link dev.tokenrt.budget.CounterStore} and settles to the actual usage afterwards;
+ * {@link dev.tokenrt.budget.ThresholdAlerts} fires warn, critical and exceeded once per window.
+ * {@link dev.tokenrt.budget.GcraRateLimiter} enforces smooth per-minute and per-hour rates, and
+ * {@link dev.tokenrt.budget.PriorityPool} splits a shared pool between {@link dev.tokenrt.budget.Tier}
+ * priorities.
+ */
+package dev.tokenrt.budget;
