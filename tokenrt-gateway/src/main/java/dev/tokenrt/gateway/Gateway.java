@@ -60,7 +60,7 @@ public final class Gateway implements AutoCloseable {
         Tokenizers tokenizers = Tokenizers.defaults();
         PricingCatalog catalog = PricingCatalog.bundled();
         TokenCounting counting = new DefaultTokenCounting(tokenizers, ProviderEstimators.withDefaults(), catalog);
-        Pricing pricing = new CatalogPricing(catalog);
+        CatalogPricing pricing = new CatalogPricing(catalog);
         GatewayMetrics metrics = new GatewayMetrics();
         Vertx vertx = GatewayServer.newVertx();
         UpstreamHttp http = new UpstreamHttp(vertx);
@@ -72,13 +72,15 @@ public final class Gateway implements AutoCloseable {
         }
         config.models().forEach(rt::route);
         rt.defaultRoute(defaultRoute(config, catalog));
+        Budgets budgets = Budgets.open(config, clock, counting, pricing, keys, metrics);
+        budgets.steps().forEach(rt::beforeCall);
         TokenRuntime runtime = rt.build();
 
         ClientFace openAi = new ClientFace(new OpenAiChatFormat());
         ClientFace anthropic = new ClientFace(new AnthropicMessagesFormat());
         EmbeddingsApi embeddings = new EmbeddingsApi(config, runtime, counting, pricing, List.of(metrics), http, openAi);
         GatewayServer server = new GatewayServer(config, runtime, counting, metrics, insecureDev, vertx, openAi, anthropic,
-                embeddings, keys).listen();
+                embeddings, keys, budgets).listen();
         return new Gateway(config, server);
     }
 

@@ -39,14 +39,18 @@ import java.util.regex.Pattern;
  * @param fake          how the built-in fake provider behaves (first-byte latency, stream speed, answer length):
  *                      {@code TOKENRT_FAKE_FIRST_BYTE_MS}, {@code TOKENRT_FAKE_TOKENS_PER_SECOND},
  *                      {@code TOKENRT_FAKE_ANSWER_TOKENS}, or the fake provider's entry in the file
+ * @param budgets       budget zone, counter store (Redis from {@code TOKENRT_REDIS_URL}), failure policy, tiers,
+ *                      rate limits and alert webhooks
  */
 public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
-        Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake) {
+        Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake,
+        BudgetSettings budgets) {
 
     public static final int DEFAULT_PORT = 4000;
     public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
-    private static final Set<String> TOP_LEVEL = Set.of("server", "master_key", "database_url", "providers", "models");
+    private static final Set<String> TOP_LEVEL = Set.of("server", "master_key", "database_url", "providers", "models",
+            "budgets", "tiers", "rate_limits", "alerts");
 
     public GatewayConfig {
         providers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(providers));
@@ -90,7 +94,8 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
             providers.put("fake", fakeProvider());
         }
         return new GatewayConfig("127.0.0.1", DEFAULT_PORT, DEFAULT_MAX_BODY, nonBlank(env.get("TOKENRT_MASTER_KEY")),
-                databaseUrl(env, Optional.empty()), providers, Map.of(), fakeOptions(null, "", env));
+                databaseUrl(env, Optional.empty()), providers, Map.of(), fakeOptions(null, "", env),
+                BudgetSettings.DEFAULTS.withRedisUrl(nonBlank(env.get("TOKENRT_REDIS_URL"))));
     }
 
     static ProviderConfig fakeProvider() {
@@ -209,7 +214,97 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
             }
             models.put(name, List.copyOf(targets));
         }
-        return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake);
+        return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake, budgetSettings(root, env));
+    }
+
+    private static BudgetSettings budgetSettings(JsonNode root, Map<String, String> env) {
+        JsonNode b = root.path("budgets");
+        java.time.ZoneId zone;
+        String z = text(b, "time_zone", "budgets.time_zone", env).orElse("UTC");
+        try {
+            zone = java.time.ZoneId.of(z);
+        } catch (java.time.DateTimeException e) {
+            throw new ConfigException("budgets.time_zone: unknown time zone '" + z + "'");
+        }
+        Optional<String> redis = text(b, "redis_url", "budgets.redis_url", env).flatMap(GatewayConfig::nonBlank)
+                .or(() -> nonBlank(env.get("TOKENRT_REDIS_URL")));
+        String policy = text(b, "on_store_failure", "budgets.on_store_failure", env).orElse("fail_closed");
+        if (!policy.equals("fail_closed") && !policy.equals("fail_open")) {
+            throw new ConfigException("budgets.on_store_failure: expected fail_closed or fail_open, got '" + policy + "'");
+        }
+        java.time.Duration queue = millis(b, "queue_max_wait_ms", "budgets.queue_max_wait_ms", env)
+                .orElse(BudgetSettings.DEFAULTS.queueMaxWait());
+        List<java.net.URI> hooks = new ArrayList<>();
+        JsonNode hs = root.path("alerts").path("webhooks");
+        for (int i = 0; i < hs.size(); i++) {
+            String at = "alerts.webhooks[" + i + "]";
+            String u = substitute(hs.get(i).asText(), at, env);
+            try {
+                java.net.URI uri = java.net.URI.create(u);
+                if (uri.getScheme() == null || !uri.getScheme().startsWith("http")) {
+                    throw new IllegalArgumentException("not http(s)");
+                }
+                hooks.add(uri);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at + ": not an http(s) URL");
+            }
+        }
+        Map<String, dev.tokenrt.budget.Tier> tiers = new LinkedHashMap<>();
+        JsonNode ts = root.path("tiers");
+        for (int i = 0; i < ts.size(); i++) {
+            String at = "tiers[" + i + "]";
+            JsonNode t = ts.get(i);
+            String name = text(t, "name", at + ".name", env).orElseThrow(() -> new ConfigException(at + ".name: required"));
+            java.util.Set<String> allowed = new java.util.LinkedHashSet<>();
+            t.path("models").forEach(m -> allowed.add(m.asText()));
+            java.util.OptionalInt maxTokens = number(t, "max_tokens", at + ".max_tokens", env, 1, Integer.MAX_VALUE)
+                    .map(v -> java.util.OptionalInt.of(v.intValue())).orElse(java.util.OptionalInt.empty());
+            java.util.OptionalLong cap = text(t, "daily_cost_usd", at + ".daily_cost_usd", env).map(v -> {
+                try {
+                    return java.util.OptionalLong.of(dev.tokenrt.pricing.Money.parseUsd(v));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(at + ".daily_cost_usd: " + e.getMessage());
+                }
+            }).orElse(java.util.OptionalLong.empty());
+            dev.tokenrt.budget.Priority priority;
+            try {
+                priority = dev.tokenrt.budget.Priority.parse(text(t, "priority", at + ".priority", env).orElse("medium"));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at + ".priority: " + e.getMessage());
+            }
+            tiers.put(name, new dev.tokenrt.budget.Tier(name, allowed, maxTokens, cap, priority));
+        }
+        List<dev.tokenrt.budget.RateLimit> limits = new ArrayList<>();
+        JsonNode rs = root.path("rate_limits");
+        for (int i = 0; i < rs.size(); i++) {
+            String at = "rate_limits[" + i + "]";
+            JsonNode r = rs.get(i);
+            try {
+                var subject = dev.tokenrt.budget.RateLimit.Subject.valueOf(
+                        text(r, "subject", at + ".subject", env).orElse("key").toUpperCase(java.util.Locale.ROOT));
+                var unit = dev.tokenrt.budget.RateLimit.Unit.valueOf(
+                        text(r, "unit", at + ".unit", env).orElse("requests").toUpperCase(java.util.Locale.ROOT));
+                var per = dev.tokenrt.budget.RateLimit.Per.valueOf(
+                        text(r, "per", at + ".per", env).orElse("minute").toUpperCase(java.util.Locale.ROOT));
+                long limit = number(r, "limit", at + ".limit", env, 1, Long.MAX_VALUE)
+                        .orElseThrow(() -> new ConfigException(at + ".limit: required"));
+                var rl = dev.tokenrt.budget.RateLimit.each(text(r, "id", at + ".id", env).orElse("rl" + i), subject, unit,
+                        limit, per);
+                Optional<String> sid = text(r, "subject_id", at + ".subject_id", env);
+                if (sid.isPresent()) {
+                    rl = rl.forSubject(sid.get());
+                }
+                Optional<Long> burst = number(r, "burst", at + ".burst", env, 1, Long.MAX_VALUE);
+                if (burst.isPresent()) {
+                    rl = rl.withBurst(burst.get());
+                }
+                limits.add(rl);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at + ": " + e.getMessage()
+                        + " (subject: key|user|project|model, unit: requests|input_tokens|output_tokens, per: minute|hour)");
+            }
+        }
+        return new BudgetSettings(zone, redis, policy.equals("fail_open"), queue, hooks, tiers, limits);
     }
 
     /** The fake provider's behaviour: the file's entry when given, else the environment, else instant answers. */
@@ -295,7 +390,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
     }
 
     public GatewayConfig withListen(String newHost, int newPort) {
-        return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake);
+        return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets);
     }
 
     /** A configuration problem, reported before anything starts. */

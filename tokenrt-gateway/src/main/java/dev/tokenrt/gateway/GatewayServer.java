@@ -14,6 +14,7 @@ import dev.tokenrt.pipeline.Outcome;
 import dev.tokenrt.pipeline.TokenCounting;
 import dev.tokenrt.pipeline.UpstreamException;
 import dev.tokenrt.pricing.Money;
+import dev.tokenrt.budget.Tier;
 import dev.tokenrt.keys.Authentication;
 import dev.tokenrt.keys.KeySecrets;
 import dev.tokenrt.keys.KeyStore;
@@ -64,11 +65,12 @@ public final class GatewayServer implements AutoCloseable {
     private final ClientFace openAi;
     private final ClientFace anthropic;
     private final KeyStore keys;
+    private final Budgets budgets;
     private final AdminKeysApi adminKeys;
 
     GatewayServer(GatewayConfig config, TokenRuntime runtime, TokenCounting counting, GatewayMetrics metrics,
             boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings,
-            KeyStore keys) {
+            KeyStore keys, Budgets budgets) {
         this.config = config;
         this.runtime = runtime;
         this.counting = counting;
@@ -79,6 +81,9 @@ public final class GatewayServer implements AutoCloseable {
         this.anthropic = anthropic;
         this.embeddings = embeddings;
         this.keys = keys;
+        this.budgets = budgets;
+        // Holds left by a process that died are released here, on every replica, once they expire.
+        vertx.setPeriodic(10_000, id -> workers.execute(() -> budgets.sweep(runtime.clock())));
         this.adminKeys = new AdminKeysApi(keys, runtime.clock(), openAi);
         this.admin = new AdminApi(runtime.ledger(), runtime.clock(), openAi);
         this.models = new ModelsApi(config, runtime.router());
@@ -323,10 +328,25 @@ public final class GatewayServer implements AutoCloseable {
                     requestId);
             return;
         }
-        if (caller.key().isPresent() && !caller.key().get().allowsModel(chat.model())) {
-            fail(resp, face, GatewayError.of(GatewayError.Kind.PERMISSION, "This key may not use the model '"
-                    + chat.model() + "'.").withParam("model").withCode("model_not_allowed"), requestId);
-            return;
+        if (caller.key().isPresent()) {
+            VirtualKey key = caller.key().get();
+            Optional<Tier> tier;
+            try {
+                tier = budgets.tierOf(key);
+            } catch (IllegalArgumentException e) {
+                fail(resp, face, GatewayError.of(GatewayError.Kind.PERMISSION, e.getMessage()).withCode("unknown_tier"),
+                        requestId);
+                return;
+            }
+            String model = chat.model();
+            if (!key.allowsModel(model) || tier.map(t -> !t.allows(model)).orElse(false)) {
+                fail(resp, face, GatewayError.of(GatewayError.Kind.PERMISSION, "This key may not use the model '"
+                        + model + "'.").withParam("model").withCode("model_not_allowed"), requestId);
+                return;
+            }
+            if (tier.isPresent()) {
+                chat = tier.get().capped(chat);
+            }
         }
         Map<String, String> headers = headers(req);
         Exchange ex = Exchange.start(requestId, chat, face.formatId(),
@@ -505,6 +525,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         runtime.close();
         keys.close();
+        budgets.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

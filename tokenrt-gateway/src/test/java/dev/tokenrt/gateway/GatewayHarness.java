@@ -70,7 +70,8 @@ final class GatewayHarness implements AutoCloseable {
                 new Router.Target("anthropic", "claude-sonnet-4-5")));
         models.put("bad-upstream", List.of(new Router.Target("openai", "scenario:server-error:500")));
         GatewayConfig config = new GatewayConfig("127.0.0.1", 0, 64 * 1024, Optional.of(MASTER),
-                databaseUrl, providers, models, dev.tokenrt.provider.fake.FakeProvider.Options.defaults());
+                databaseUrl, providers, models, dev.tokenrt.provider.fake.FakeProvider.Options.defaults(),
+                BudgetSettings.DEFAULTS);
         ledger = JdbcUsageLedger.open(config.databaseUrl(), LedgerOptions.defaults());
         gateway = Gateway.start(config, false, Clock.systemUTC(), ledger);
     }

@@ -1,0 +1,50 @@
+package dev.tokenrt.gateway;
+
+import dev.tokenrt.budget.RateLimit;
+import dev.tokenrt.budget.Tier;
+import java.net.URI;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How budgets, tiers, rate limits and alerts behave in this gateway.
+ *
+ * @param zone          budget periods (day, week, month) are calendar-aligned in this zone
+ * @param redisUrl      budget counters in Redis (shared by replicas) when set; else in the SQL database
+ * @param failOpen      when the counter store is unreachable: false answers 503 (fail_closed); true counts locally,
+ *                      alerts loudly and raises a metric (fail_open)
+ * @param queueMaxWait  how long a {@code queue} budget holds a request for its window to reopen
+ * @param webhooks      where budget alerts (warn, critical, exceeded) are posted, Slack-compatible JSON
+ * @param tiers         named tiers that keys refer to
+ * @param rateLimits    rate limits that apply to every request (keys may add their own)
+ */
+public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean failOpen, Duration queueMaxWait,
+        List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits) {
+
+    public static final BudgetSettings DEFAULTS = new BudgetSettings(ZoneId.of("UTC"), Optional.empty(), false,
+            Duration.ofSeconds(30), List.of(), Map.of(), List.of());
+
+    public BudgetSettings {
+        Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(queueMaxWait, "queueMaxWait");
+        webhooks = List.copyOf(webhooks);
+        tiers = Map.copyOf(tiers);
+        rateLimits = List.copyOf(rateLimits);
+    }
+
+    public BudgetSettings withRedisUrl(Optional<String> url) {
+        return new BudgetSettings(zone, url, failOpen, queueMaxWait, webhooks, tiers, rateLimits);
+    }
+
+    @Override
+    public String toString() {
+        return "BudgetSettings[zone=" + zone + ", redis=" + (redisUrl.isPresent() ? "<set>" : "<none>") + ", failOpen="
+                + failOpen + ", queueMaxWait=" + queueMaxWait + ", webhooks=" + webhooks.size() + ", tiers=" + tiers.keySet()
+                + ", rateLimits=" + rateLimits.size() + "]";
+    }
+}

@@ -1,0 +1,120 @@
+package dev.tokenrt.gateway;
+
+import dev.tokenrt.budget.AlertSink;
+import dev.tokenrt.budget.BudgetSource;
+import dev.tokenrt.budget.BudgetStep;
+import dev.tokenrt.budget.CounterStore;
+import dev.tokenrt.budget.GcraRateLimiter;
+import dev.tokenrt.budget.InMemoryBudgetRegistry;
+import dev.tokenrt.budget.InMemoryCounterStore;
+import dev.tokenrt.budget.PriceLookup;
+import dev.tokenrt.budget.RateLimitStep;
+import dev.tokenrt.budget.ThresholdAlerts;
+import dev.tokenrt.budget.Tier;
+import dev.tokenrt.budget.WebhookAlertSink;
+import dev.tokenrt.keys.KeyStore;
+import dev.tokenrt.keys.VirtualKey;
+import dev.tokenrt.pipeline.CatalogPricing;
+import dev.tokenrt.pipeline.Interceptor;
+import dev.tokenrt.pipeline.TokenCounting;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's budget machinery, put together from the configuration: where counters live (Redis when
+ * configured, else the SQL database), which budgets apply (the admin API's registry, budgets embedded in
+ * keys, tier caps), the steps that enforce them, and the alerts they raise.
+ */
+final class Budgets implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Budgets.class);
+
+    private final BudgetSettings settings;
+    private final CounterStore counters;
+    private final BudgetSource source;
+    private final InMemoryBudgetRegistry registry;
+    private final ThresholdAlerts alerts;
+    private final List<Interceptor> steps;
+
+    private Budgets(BudgetSettings settings, CounterStore counters, BudgetSource source, InMemoryBudgetRegistry registry,
+            ThresholdAlerts alerts, List<Interceptor> steps) {
+        this.settings = settings;
+        this.counters = counters;
+        this.source = source;
+        this.registry = registry;
+        this.alerts = alerts;
+        this.steps = List.copyOf(steps);
+    }
+
+    static Budgets open(GatewayConfig config, Clock clock, TokenCounting counting, CatalogPricing pricing, KeyStore keys,
+            GatewayMetrics metrics) {
+        BudgetSettings bs = config.budgets();
+        CounterStore counters = new InMemoryCounterStore(clock);
+        InMemoryBudgetRegistry registry = new InMemoryBudgetRegistry();
+        List<AlertSink> sinks = new ArrayList<>();
+        sinks.add(alert -> LOG.warn("budget alert: {}", alert.text()));
+        bs.webhooks().forEach(u -> sinks.add(new WebhookAlertSink(u)));
+        ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock);
+        BudgetStep step = BudgetStep.builder().budgets(registry).counters(counters).prices(PriceLookup.of(pricing))
+                .counting(counting).clock(clock).zone(bs.zone()).maxQueueWait(bs.queueMaxWait()).alerts(alerts)
+                .failOpen(false).build();
+        List<Interceptor> steps = new ArrayList<>();
+        if (!bs.rateLimits().isEmpty()) {
+            steps.add(new RateLimitStep(new GcraRateLimiter(clock, bs.rateLimits()), counting, 1024));
+        }
+        steps.add(step);
+        return new Budgets(bs, counters, registry, registry, alerts, steps);
+    }
+
+    /** The pipeline steps, in order: rate limits, then budgets. Caches go before these when they arrive. */
+    List<Interceptor> steps() {
+        return steps;
+    }
+
+    /** The tier a key names, if any; an unknown name is an error the caller reports. */
+    Optional<Tier> tierOf(VirtualKey key) {
+        if (key.tier().isEmpty()) {
+            return Optional.empty();
+        }
+        Tier t = settings.tiers().get(key.tier());
+        if (t == null) {
+            throw new IllegalArgumentException("the key's tier '" + key.tier() + "' is not configured");
+        }
+        return Optional.of(t);
+    }
+
+    CounterStore counters() {
+        return counters;
+    }
+
+    BudgetSource source() {
+        return source;
+    }
+
+    InMemoryBudgetRegistry registry() {
+        return registry;
+    }
+
+    ThresholdAlerts alerts() {
+        return alerts;
+    }
+
+    /** Releases holds whose process died (run periodically). */
+    int sweep(Clock clock) {
+        try {
+            return counters.sweep(clock.instant());
+        } catch (RuntimeException e) {
+            LOG.warn("sweeping expired budget holds failed: {}", e.toString());
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        counters.close();
+    }
+}
