@@ -53,17 +53,17 @@ final class Checks {
         });
     }
 
-    /** {@code a + b + c} without overflow surprises: anything past {@code Long.MAX_VALUE} is MAX. */
-    static long saturatedSum(long a, long b, long c) {
+    /** Whether {@code a + b + c <= limit} (all non-negative), exactly: a sum past {@code Long.MAX_VALUE} never fits. */
+    static boolean fits(long a, long b, long c, long limit) {
         long ab = a + b;
         if (((a ^ ab) & (b ^ ab)) < 0) {
-            return Long.MAX_VALUE;
+            return false;
         }
         long abc = ab + c;
         if (((ab ^ abc) & (c ^ abc)) < 0) {
-            return Long.MAX_VALUE;
+            return false;
         }
-        return abc;
+        return abc <= limit;
     }
 
     /** Latest time the stores write: the end of year 9999, which every engine and Redis accept. */

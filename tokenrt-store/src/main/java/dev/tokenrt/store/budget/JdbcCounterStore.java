@@ -231,7 +231,7 @@ public final class JdbcCounterStore implements CounterStore {
             }
             for (Hold h : holds) {
                 long[] uh = now.get(h.key());
-                if (Checks.saturatedSum(uh[0], uh[1], h.amount()) > h.limit()) {
+                if (!Checks.fits(uh[0], uh[1], h.amount(), h.limit())) {
                     tx.rollbackOnly = true;
                     return new Reservation.Refused(h.key(), uh[0], uh[1], h.limit());
                 }

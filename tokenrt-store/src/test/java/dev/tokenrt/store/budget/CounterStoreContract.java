@@ -292,6 +292,12 @@ abstract class CounterStoreContract {
      * {@code threads} threads spread over {@code stores}, all released at once.
      */
     static Race race(List<CounterStore> stores, int threads, int ops, long limit) throws Exception {
+        return race(stores, threads, ops, limit, "op-", 42);
+    }
+
+    /** The same, with hold ids {@code idPrefix + n} and amounts drawn from seeds {@code seed + n}. */
+    static Race race(List<CounterStore> stores, int threads, int ops, long limit, String idPrefix, long seed)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CountDownLatch start = new CountDownLatch(1);
         AtomicLong granted = new AtomicLong();
@@ -303,13 +309,13 @@ abstract class CounterStoreContract {
                 int op = i;
                 CounterStore s = stores.get(i % stores.size());
                 done.add(pool.submit(() -> {
-                    SplittableRandom r = new SplittableRandom(42 + op);
+                    SplittableRandom r = new SplittableRandom(seed + op);
                     long amount = 100 + r.nextInt(201);
                     long actual = amount / 2 + r.nextInt((int) (amount / 2) + 1);
                     start.await();
-                    Reservation res = s.reserve("op-" + op, List.of(hold(SHARED, limit, amount)), TTL);
+                    Reservation res = s.reserve(idPrefix + op, List.of(hold(SHARED, limit, amount)), TTL);
                     if (res instanceof Granted) {
-                        s.settle("op-" + op, Map.of(SHARED, actual));
+                        s.settle(idPrefix + op, Map.of(SHARED, actual));
                         settled.addAndGet(actual);
                         granted.incrementAndGet();
                     } else {
@@ -333,6 +339,8 @@ abstract class CounterStoreContract {
 
     void assertRaceKeptTheLimit(Race race, long limit) throws Exception {
         State end = store.state(SHARED);
+        System.out.printf("%s race: %d granted, %d refused, used %d of %d%n", getClass().getSimpleName(),
+                race.granted(), race.refused(), end.used(), limit);
         assertThat(race.granted() + race.refused()).isEqualTo(1_000);
         assertThat(race.refused()).as("demand exceeded the limit").isPositive();
         assertThat(end.held()).isZero();
