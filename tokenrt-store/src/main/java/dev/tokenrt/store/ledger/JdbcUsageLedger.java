@@ -4,6 +4,7 @@ import dev.tokenrt.ledger.LedgerEntry;
 import dev.tokenrt.ledger.UsageLedger;
 import dev.tokenrt.ledger.UsageQuery;
 import dev.tokenrt.ledger.UsageReport;
+import dev.tokenrt.store.jdbc.Dialect;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

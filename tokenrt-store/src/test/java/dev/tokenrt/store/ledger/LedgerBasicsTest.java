@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenrt.ledger.UsageQuery.Dimension;
+import dev.tokenrt.store.jdbc.Dialect;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
