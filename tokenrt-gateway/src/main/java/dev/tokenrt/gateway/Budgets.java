@@ -4,6 +4,9 @@ import dev.tokenrt.budget.AlertSink;
 import dev.tokenrt.budget.BudgetSource;
 import dev.tokenrt.budget.BudgetStep;
 import dev.tokenrt.budget.CounterStore;
+import dev.tokenrt.budget.FallbackCounterStore;
+import dev.tokenrt.store.budget.JdbcCounterStore;
+import dev.tokenrt.store.budget.RedisCounterStore;
 import dev.tokenrt.budget.GcraRateLimiter;
 import dev.tokenrt.budget.InMemoryBudgetRegistry;
 import dev.tokenrt.budget.InMemoryCounterStore;
@@ -53,7 +56,7 @@ final class Budgets implements AutoCloseable {
     static Budgets open(GatewayConfig config, Clock clock, TokenCounting counting, CatalogPricing pricing, KeyStore keys,
             GatewayMetrics metrics) {
         BudgetSettings bs = config.budgets();
-        CounterStore counters = new InMemoryCounterStore(clock);
+        CounterStore counters = openCounters(config, clock, metrics);
         InMemoryBudgetRegistry registry = new InMemoryBudgetRegistry();
         List<AlertSink> sinks = new ArrayList<>();
         sinks.add(alert -> LOG.warn("budget alert: {}", alert.text()));
@@ -68,6 +71,31 @@ final class Budgets implements AutoCloseable {
         }
         steps.add(step);
         return new Budgets(bs, counters, registry, registry, alerts, steps);
+    }
+
+    /**
+     * Redis when configured (shared by every replica), else the SQL database the ledger uses (SQLite on one
+     * machine, where BEGIN IMMEDIATE makes it safe across processes too). With {@code fail_open}, an unreachable
+     * store falls back to local counters, loudly; with {@code fail_closed} the budget step answers 503.
+     */
+    static CounterStore openCounters(GatewayConfig config, Clock clock, GatewayMetrics metrics) {
+        BudgetSettings bs = config.budgets();
+        CounterStore primary = bs.redisUrl().isPresent()
+                ? RedisCounterStore.connect(bs.redisUrl().get(), RedisCounterStore.Options.defaults())
+                : JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
+        if (!bs.failOpen()) {
+            return primary;
+        }
+        java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong();
+        return new FallbackCounterStore(primary, new InMemoryCounterStore(clock), e -> {
+            metrics.budgetStoreFallback();
+            long now = System.nanoTime();
+            long last = lastLog.get();
+            if (now - last > 10_000_000_000L && lastLog.compareAndSet(last, now)) {
+                LOG.error("BUDGET COUNTER STORE UNREACHABLE: counting locally on this replica (fail_open); budgets are "
+                        + "enforced per replica until it returns: {}", e.toString());
+            }
+        });
     }
 
     /** The pipeline steps, in order: rate limits, then budgets. Caches go before these when they arrive. */

@@ -45,7 +45,14 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts with the system clock, the catalog's prices and the ledger the configuration names. */
     public static Gateway start(GatewayConfig config, boolean insecureDev) {
+        requireMasterKey(config, insecureDev);
         return start(config, insecureDev, Clock.systemUTC(), openLedger(config.databaseUrl()));
+    }
+
+    private static void requireMasterKey(GatewayConfig config, boolean insecureDev) {
+        if (config.masterKey().isEmpty() && !insecureDev) {
+            throw new IllegalStateException("TOKENRT_MASTER_KEY is not set and --insecure-dev was not given");
+        }
     }
 
     public static Gateway start(GatewayConfig config, boolean insecureDev, Clock clock, UsageLedger ledger) {
@@ -54,9 +61,7 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(GatewayConfig config, boolean insecureDev, Clock clock, UsageLedger ledger,
             KeyStore keys) {
-        if (config.masterKey().isEmpty() && !insecureDev) {
-            throw new IllegalStateException("TOKENRT_MASTER_KEY is not set and --insecure-dev was not given");
-        }
+        requireMasterKey(config, insecureDev);
         Tokenizers tokenizers = Tokenizers.defaults();
         PricingCatalog catalog = PricingCatalog.bundled();
         TokenCounting counting = new DefaultTokenCounting(tokenizers, ProviderEstimators.withDefaults(), catalog);

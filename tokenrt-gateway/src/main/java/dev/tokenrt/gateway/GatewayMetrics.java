@@ -88,6 +88,14 @@ public final class GatewayMetrics implements RequestObserver {
                 .register(registry).record(n);
     }
 
+    private final Counter budgetFallback = Counter.builder("tokenrt.budget.store.fallback")
+            .description("Budget operations counted locally because the shared counter store was unreachable (fail_open)")
+            .register(registry);
+
+    public void budgetStoreFallback() {
+        budgetFallback.increment();
+    }
+
     public String scrape() {
         return registry.scrape();
     }
