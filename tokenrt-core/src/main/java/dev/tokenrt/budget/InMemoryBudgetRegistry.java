@@ -12,7 +12,7 @@ import java.util.Optional;
  * Budgets held in memory, indexed by scope member: the configuration file's budgets, and what the admin API
  * sets at run time. Reads (every request) see an immutable snapshot; writes (rare) rebuild it.
  */
-public final class InMemoryBudgetRegistry implements BudgetSource {
+public final class InMemoryBudgetRegistry implements BudgetRegistry {
 
     private record Member(Scope scope, String scopeId) {
     }
@@ -40,6 +40,34 @@ public final class InMemoryBudgetRegistry implements BudgetSource {
         return Optional.ofNullable(removed);
     }
 
+    @Override
+    public synchronized Budget create(Budget budget) {
+        if (byId.containsKey(budget.id())) {
+            throw new DuplicateBudgetException(budget.id());
+        }
+        return put(budget).byId.get(budget.id());
+    }
+
+    @Override
+    public synchronized Optional<Budget> replace(Budget budget) {
+        if (!byId.containsKey(budget.id())) {
+            return Optional.empty();
+        }
+        put(budget);
+        return Optional.of(budget);
+    }
+
+    @Override
+    public synchronized List<Budget> list() {
+        return all();
+    }
+
+    @Override
+    public Optional<Budget> delete(String id) {
+        return remove(id);
+    }
+
+    @Override
     public synchronized Optional<Budget> get(String id) {
         return Optional.ofNullable(byId.get(id));
     }

@@ -20,10 +20,14 @@ import org.sqlite.SQLiteDataSource;
  * migrations, which hold both the ledger's tables and {@code virtual_keys}. It mirrors the ledger's own
  * {@code Connections}, which is private to its package; one pool serves both reads and writes here, since
  * key writes are rare admin calls and every statement is a single auto-committed one.
+ *
+ * <p>Public so that the admin budgets ({@code dev.tokenrt.store.budget.JdbcBudgetRegistry}), which share the
+ * database, the migrations and these settings, open it the same way. Failures are {@link KeyStoreException}s.
  */
-final class KeyDatabase {
+public final class KeyDatabase {
 
-    enum Engine {
+    /** The engines the shared database runs on, and the folder of each one's migrations. */
+    public enum Engine {
         SQLITE("sqlite"), POSTGRESQL("postgresql");
 
         final String folder;
@@ -36,7 +40,7 @@ final class KeyDatabase {
     private KeyDatabase() {
     }
 
-    static Engine engineOf(String jdbcUrl) {
+    public static Engine engineOf(String jdbcUrl) {
         String url = jdbcUrl.trim().toLowerCase(Locale.ROOT);
         if (url.startsWith("jdbc:sqlite:")) {
             String target = url.substring("jdbc:sqlite:".length());
@@ -55,7 +59,7 @@ final class KeyDatabase {
     }
 
     /** The engine behind a data source someone else opened. */
-    static Engine engineOf(DataSource ds) {
+    public static Engine engineOf(DataSource ds) {
         try (Connection c = ds.getConnection()) {
             String product = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
             if (product.contains("sqlite")) {
@@ -72,7 +76,7 @@ final class KeyDatabase {
     }
 
     /** A plain, unpooled data source for the URL, set up as the ledger sets up its own. */
-    static DataSource plain(String jdbcUrl, Engine engine, LedgerOptions opts) {
+    public static DataSource plain(String jdbcUrl, Engine engine, LedgerOptions opts) {
         return switch (engine) {
             case SQLITE -> {
                 SQLiteConfig config = new SQLiteConfig();
@@ -96,7 +100,7 @@ final class KeyDatabase {
     }
 
     /** Runs the store's migrations (ledger and keys alike); harmless when they have run already. */
-    static void migrate(DataSource ds, Engine engine, String where) {
+    public static void migrate(DataSource ds, Engine engine, String where) {
         try {
             Flyway.configure()
                     .dataSource(ds)
@@ -109,10 +113,15 @@ final class KeyDatabase {
         }
     }
 
-    static HikariDataSource pool(DataSource ds, LedgerOptions opts) {
+    public static HikariDataSource pool(DataSource ds, LedgerOptions opts) {
+        return pool(ds, opts, "tokenrt-keys");
+    }
+
+    /** {@link #pool(DataSource, LedgerOptions)} under another name, for the other tables' owners. */
+    public static HikariDataSource pool(DataSource ds, LedgerOptions opts, String poolName) {
         HikariConfig config = new HikariConfig();
         config.setDataSource(ds);
-        config.setPoolName("tokenrt-keys");
+        config.setPoolName(poolName);
         config.setMaximumPoolSize(opts.readPoolSize());
         config.setMinimumIdle(1);
         config.setAutoCommit(true);
@@ -121,7 +130,7 @@ final class KeyDatabase {
     }
 
     /** A URL for messages: everything after '?' may hold a password, so it is cut. */
-    static String redact(String jdbcUrl) {
+    public static String redact(String jdbcUrl) {
         int q = jdbcUrl.indexOf('?');
         return q < 0 ? jdbcUrl : jdbcUrl.substring(0, q) + "?…";
     }
