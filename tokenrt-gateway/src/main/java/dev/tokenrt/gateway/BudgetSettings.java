@@ -1,5 +1,6 @@
 package dev.tokenrt.gateway;
 
+import dev.tokenrt.budget.Budget;
 import dev.tokenrt.budget.RateLimit;
 import dev.tokenrt.budget.Tier;
 import java.net.URI;
@@ -21,12 +22,15 @@ import java.util.Optional;
  * @param webhooks      where budget alerts (warn, critical, exceeded) are posted, Slack-compatible JSON
  * @param tiers         named tiers that keys refer to
  * @param rateLimits    rate limits that apply to every request (keys may add their own)
+ * @param definitions   budgets declared in the configuration file (the admin API adds more at run time)
+ * @param holdTtl       a hold not settled by then (its process died) is swept
  */
 public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean failOpen, Duration queueMaxWait,
-        List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits) {
+        List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits, List<Budget> definitions,
+        Duration holdTtl) {
 
     public static final BudgetSettings DEFAULTS = new BudgetSettings(ZoneId.of("UTC"), Optional.empty(), false,
-            Duration.ofSeconds(30), List.of(), Map.of(), List.of());
+            Duration.ofSeconds(30), List.of(), Map.of(), List.of(), List.of(), Duration.ofMinutes(15));
 
     public BudgetSettings {
         Objects.requireNonNull(zone, "zone");
@@ -35,16 +39,18 @@ public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean fai
         webhooks = List.copyOf(webhooks);
         tiers = Map.copyOf(tiers);
         rateLimits = List.copyOf(rateLimits);
+        definitions = List.copyOf(definitions);
+        Objects.requireNonNull(holdTtl, "holdTtl");
     }
 
     public BudgetSettings withRedisUrl(Optional<String> url) {
-        return new BudgetSettings(zone, url, failOpen, queueMaxWait, webhooks, tiers, rateLimits);
+        return new BudgetSettings(zone, url, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl);
     }
 
     @Override
     public String toString() {
         return "BudgetSettings[zone=" + zone + ", redis=" + (redisUrl.isPresent() ? "<set>" : "<none>") + ", failOpen="
                 + failOpen + ", queueMaxWait=" + queueMaxWait + ", webhooks=" + webhooks.size() + ", tiers=" + tiers.keySet()
-                + ", rateLimits=" + rateLimits.size() + "]";
+                + ", rateLimits=" + rateLimits.size() + ", definitions=" + definitions.size() + ", holdTtl=" + holdTtl + "]";
     }
 }

@@ -3,7 +3,11 @@ package dev.tokenrt.gateway;
 import dev.tokenrt.budget.AlertSink;
 import dev.tokenrt.budget.BudgetSource;
 import dev.tokenrt.budget.BudgetStep;
+import dev.tokenrt.budget.CompositeBudgetSource;
 import dev.tokenrt.budget.CounterStore;
+import dev.tokenrt.budget.KeyBudgets;
+import dev.tokenrt.store.budget.JdbcBudgetRegistry;
+import dev.tokenrt.store.ledger.LedgerOptions;
 import dev.tokenrt.budget.FallbackCounterStore;
 import dev.tokenrt.store.budget.JdbcCounterStore;
 import dev.tokenrt.store.budget.RedisCounterStore;
@@ -39,16 +43,18 @@ final class Budgets implements AutoCloseable {
     private final BudgetSettings settings;
     private final CounterStore counters;
     private final BudgetSource source;
-    private final InMemoryBudgetRegistry registry;
+    private final JdbcBudgetRegistry registry;
+    private final KeyBudgets keyBudgets;
     private final ThresholdAlerts alerts;
     private final List<Interceptor> steps;
 
-    private Budgets(BudgetSettings settings, CounterStore counters, BudgetSource source, InMemoryBudgetRegistry registry,
-            ThresholdAlerts alerts, List<Interceptor> steps) {
+    private Budgets(BudgetSettings settings, CounterStore counters, BudgetSource source, JdbcBudgetRegistry registry,
+            KeyBudgets keyBudgets, ThresholdAlerts alerts, List<Interceptor> steps) {
         this.settings = settings;
         this.counters = counters;
         this.source = source;
         this.registry = registry;
+        this.keyBudgets = keyBudgets;
         this.alerts = alerts;
         this.steps = List.copyOf(steps);
     }
@@ -57,20 +63,27 @@ final class Budgets implements AutoCloseable {
             GatewayMetrics metrics) {
         BudgetSettings bs = config.budgets();
         CounterStore counters = openCounters(config, clock, metrics);
-        InMemoryBudgetRegistry registry = new InMemoryBudgetRegistry();
+        // Budgets come from three places: the configuration file, the admin API (shared by every replica
+        // through the database), and the keys themselves (their own budgets and their tier's daily cap).
+        InMemoryBudgetRegistry configured = new InMemoryBudgetRegistry();
+        bs.definitions().forEach(configured::create);
+        JdbcBudgetRegistry registry = JdbcBudgetRegistry.open(config.databaseUrl(), LedgerOptions.defaults(),
+                JdbcBudgetRegistry.Options.defaults());
+        KeyBudgets keyBudgets = KeyBudgets.builder().keys(keys).tiers(bs.tiers()).build();
+        BudgetSource source = CompositeBudgetSource.of(configured, registry, keyBudgets);
         List<AlertSink> sinks = new ArrayList<>();
         sinks.add(alert -> LOG.warn("budget alert: {}", alert.text()));
         bs.webhooks().forEach(u -> sinks.add(new WebhookAlertSink(u)));
         ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock);
-        BudgetStep step = BudgetStep.builder().budgets(registry).counters(counters).prices(PriceLookup.of(pricing))
+        BudgetStep step = BudgetStep.builder().budgets(source).counters(counters).prices(PriceLookup.of(pricing))
                 .counting(counting).clock(clock).zone(bs.zone()).maxQueueWait(bs.queueMaxWait()).alerts(alerts)
-                .failOpen(false).build();
+                .holdTtl(bs.holdTtl()).failOpen(false).build();
         List<Interceptor> steps = new ArrayList<>();
         if (!bs.rateLimits().isEmpty()) {
             steps.add(new RateLimitStep(new GcraRateLimiter(clock, bs.rateLimits()), counting, 1024));
         }
         steps.add(step);
-        return new Budgets(bs, counters, registry, registry, alerts, steps);
+        return new Budgets(bs, counters, source, registry, keyBudgets, alerts, steps);
     }
 
     /**
@@ -123,8 +136,18 @@ final class Budgets implements AutoCloseable {
         return source;
     }
 
-    InMemoryBudgetRegistry registry() {
+    /** The admin API's budgets (shared through the database). */
+    JdbcBudgetRegistry registry() {
         return registry;
+    }
+
+    /** A key was changed or revoked: forget its cached budgets at once. */
+    void keyChanged(String keyId) {
+        keyBudgets.invalidate(keyId);
+    }
+
+    BudgetSettings settings() {
+        return settings;
     }
 
     ThresholdAlerts alerts() {
@@ -143,6 +166,10 @@ final class Budgets implements AutoCloseable {
 
     @Override
     public void close() {
-        counters.close();
+        try {
+            counters.close();
+        } finally {
+            registry.close();
+        }
     }
 }

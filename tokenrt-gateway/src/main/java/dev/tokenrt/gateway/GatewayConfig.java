@@ -304,7 +304,33 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
                         + " (subject: key|user|project|model, unit: requests|input_tokens|output_tokens, per: minute|hour)");
             }
         }
-        return new BudgetSettings(zone, redis, policy.equals("fail_open"), queue, hooks, tiers, limits);
+        List<dev.tokenrt.budget.Budget> definitions = new ArrayList<>();
+        JsonNode ds = b.path("definitions");
+        for (int i = 0; i < ds.size(); i++) {
+            String at = "budgets.definitions[" + i + "]";
+            try {
+                definitions.add(dev.tokenrt.budget.BudgetJson.parse(substituteAll(ds.get(i), at, env)));
+            } catch (dev.tokenrt.budget.BudgetJsonException e) {
+                throw new ConfigException(at + "." + e.param() + ": " + e.getMessage());
+            }
+        }
+        java.time.Duration holdTtl = millis(b, "hold_ttl_ms", "budgets.hold_ttl_ms", env)
+                .orElse(BudgetSettings.DEFAULTS.holdTtl());
+        return new BudgetSettings(zone, redis, policy.equals("fail_open"), queue, hooks, tiers, limits, definitions,
+                holdTtl);
+    }
+
+    /** A copy of a YAML subtree with ${ENV} substituted in every string value. */
+    private static JsonNode substituteAll(JsonNode n, String at, Map<String, String> env) {
+        if (n.isTextual()) {
+            return com.fasterxml.jackson.databind.node.TextNode.valueOf(substitute(n.asText(), at, env));
+        }
+        if (n.isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = ((com.fasterxml.jackson.databind.node.ObjectNode) n).deepCopy();
+            n.fields().forEachRemaining(e -> o.set(e.getKey(), substituteAll(e.getValue(), at + "." + e.getKey(), env)));
+            return o;
+        }
+        return n;
     }
 
     /** The fake provider's behaviour: the file's entry when given, else the environment, else instant answers. */
