@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.flywaydb.core.api.FlywayException;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * retry after a lost reply cannot hold twice. Settling keys the hold does not have is ignored. The sweep also
  * forgets counters whose window ended more than {@code counterGrace} ago and that hold nothing.
  *
- * <p>Failures to reach or use the database (including SQLite's busy timeout and the pool's wait for a
- * connection, both bounded by {@code busyTimeout}) raise {@link CounterStoreUnavailableException}.
+ * <p>Failures to reach or use the database (including every wait, each bounded by {@code busyTimeout}: SQLite's
+ * busy timeout, the pool's wait for a connection, PostgreSQL's lock, statement and socket timeouts) raise
+ * {@link CounterStoreUnavailableException}.
  */
 public final class JdbcCounterStore implements CounterStore {
 
@@ -61,7 +63,9 @@ public final class JdbcCounterStore implements CounterStore {
      * Tuning of a {@link JdbcCounterStore}; exists so configuration can set it and tests can inject time.
      *
      * @param busyTimeout      how long an operation may wait for a lock or a pooled connection (SQLite busy
-     *                         timeout, pool wait, PostgreSQL connect timeout) before failing as unavailable
+     *                         timeout, pool wait; PostgreSQL connect and lock timeouts, twice it for a
+     *                         statement, and the socket read timeout rounded up to whole seconds plus one)
+     *                         before failing as unavailable
      * @param postgresPoolSize connections kept to PostgreSQL (SQLite always uses exactly one)
      * @param counterGrace     how long after its window ends a counter is kept (then the sweep forgets it)
      * @param clock            where {@code reserve} takes "now" from to compute a hold's expiry
@@ -154,6 +158,14 @@ public final class JdbcCounterStore implements CounterStore {
         String where = Dialect.redact(jdbcUrl);
         DataSource plain = Databases.dataSource(dialect, jdbcUrl, opts.busyTimeout(), opts.username(),
                 opts.password(), "tokenrt-counters");
+        if (plain instanceof PGSimpleDataSource pg) {
+            // Bound every wait on the server too: a row lock held by a stuck transaction, a statement, a socket
+            // that stopped answering. Any of them fails the operation as unavailable instead of hanging it.
+            long ms = Math.max(1, opts.busyTimeout().toMillis());
+            // The statement timeout is the wider net, so that a lock wait reports itself as such.
+            pg.setOptions("-c lock_timeout=" + ms + " -c statement_timeout=" + Math.multiplyExact(ms, 2));
+            pg.setSocketTimeout((int) Math.min(Integer.MAX_VALUE, (ms + 999) / 1000 + 1));
+        }
         try {
             Databases.migrate(dialect, plain);
         } catch (FlywayException e) {

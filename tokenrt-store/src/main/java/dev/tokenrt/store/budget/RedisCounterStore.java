@@ -68,7 +68,9 @@ public final class RedisCounterStore implements CounterStore {
      * @param keyPrefix      what every key starts with (inside a hash tag), so tenants and tests do not collide
      * @param commandTimeout how long one operation may wait for Redis before failing as unavailable
      * @param connectTimeout how long opening (or re-opening) the connection may take
-     * @param counterGrace   how long after its window ends a counter is kept before Redis expires it
+     * @param counterGrace   how long after its window ends a counter is kept before Redis expires it (by Redis's
+     *                       clock); it should cover clock skew between replicas and the longest hold, since a
+     *                       counter reserved on after {@code windowEnd + counterGrace} is dropped at once
      * @param clock          where {@code reserve} takes "now" from to compute a hold's deadline
      */
     public record Options(String keyPrefix, Duration commandTimeout, Duration connectTimeout, Duration counterGrace,

@@ -1,7 +1,10 @@
 package dev.tokenrt.store.budget;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tokenrt.budget.CounterStore.Reservation.Granted;
+import dev.tokenrt.budget.CounterStore.State;
 import dev.tokenrt.budget.CounterStoreUnavailableException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -66,6 +69,23 @@ class PostgresCounterStoreTest extends JdbcCounterStoreContract {
     String url() {
         String db = databaseUrl();
         return db + (db.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    }
+
+    @Test
+    void aRowLockHeldElsewhereMakesTheStoreUnavailableAndThenItCarriesOn() throws SQLException {
+        assertThat(reserve("h1", hold("a", 100, 10))).isInstanceOf(Granted.class);
+        store.close();
+        store = JdbcCounterStore.open(url(), options(clock).withBusyTimeout(Duration.ofMillis(200)));
+        try (Connection other = DriverManager.getConnection(url()); Statement st = other.createStatement()) {
+            other.setAutoCommit(false);
+            st.execute("SELECT used FROM budget_counters WHERE counter_key = 'a' FOR UPDATE"); // a stuck replica
+            assertThatThrownBy(() -> reserve("h2", hold("a", 100, 10)))
+                    .isInstanceOf(CounterStoreUnavailableException.class).hasMessageContaining("lock timeout");
+            assertThat(store.state("a")).isEqualTo(new State(0, 10)); // reading takes no row lock
+            other.rollback();
+        }
+        assertThat(reserve("h2", hold("a", 100, 10))).isInstanceOf(Granted.class);
+        assertThat(store.state("a")).isEqualTo(new State(0, 20));
     }
 
     @Test

@@ -102,9 +102,14 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            stop();
+    public void close() {
+        try {
+            if (process.isAlive()) {
+                stop();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }
