@@ -45,7 +45,8 @@ public final class InMemoryBudgetRegistry implements BudgetRegistry {
         if (byId.containsKey(budget.id())) {
             throw new DuplicateBudgetException(budget.id());
         }
-        return put(budget).byId.get(budget.id());
+        put(budget);
+        return budget;
     }
 
     @Override

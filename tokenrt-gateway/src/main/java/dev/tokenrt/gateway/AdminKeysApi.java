@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenrt.budget.BudgetJsonException;
+import dev.tokenrt.budget.KeyBudgets;
 import dev.tokenrt.keys.IssuedKey;
 import dev.tokenrt.keys.KeyPatch;
 import dev.tokenrt.keys.KeyStore;
@@ -286,7 +288,10 @@ public final class AdminKeysApi {
         return new ArrayList<>(out);
     }
 
-    /** Budgets or rate limits: an array of objects, kept as compact JSON text for the budget engine. */
+    /**
+     * Budgets or rate limits: an array of objects, kept as compact JSON text for the budget engine. Budgets must
+     * be in {@link dev.tokenrt.budget.BudgetJson}'s shape without scope ({@link KeyBudgets}).
+     */
     private static String limits(ObjectNode in, String field) {
         JsonNode v = in.get(field);
         if (v == null || v.isNull()) {
@@ -302,6 +307,15 @@ public final class AdminKeysApi {
             if (!v.get(i).isObject()) {
                 String param = field + "[" + i + "]";
                 throw new Invalid(param, "'" + param + "' must be an object.");
+            }
+        }
+        if (field.equals("budgets")) {
+            // Checked now, naming the entry and field, so that the budget engine never meets a key budget it
+            // cannot enforce.
+            try {
+                KeyBudgets.validate(v.toString());
+            } catch (BudgetJsonException e) {
+                throw new Invalid(e.param(), e.getMessage(), e.code());
             }
         }
         return v.toString();

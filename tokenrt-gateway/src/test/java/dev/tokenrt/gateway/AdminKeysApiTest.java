@@ -120,7 +120,7 @@ class AdminKeysApiTest {
         Reply created = send("POST", "/admin/v1/keys", """
                 {"name":"ci bot","user":"alice","project":"search","team":"core",
                  "models":["gpt-4o-mini","fast","fast"],"tier":"gold",
-                 "budgets":[{"period":"month","limit_usd":"25.00"}],"rate_limits":[{"rpm":60}],
+                 "budgets":[{"period":"month","limit":"25.00"}],"rate_limits":[{"rpm":60}],
                  "expires_at":"2027-01-01T00:00:00Z"}""");
         assertThat(created.status).isEqualTo(201);
         assertThat(created.headers.firstValue("cache-control")).contains("no-store");
@@ -137,7 +137,7 @@ class AdminKeysApiTest {
         assertThat(k.get("team").asText()).isEqualTo("core");
         assertThat(k.get("models")).isEqualTo(JSON.readTree("[\"gpt-4o-mini\",\"fast\"]"));
         assertThat(k.get("tier").asText()).isEqualTo("gold");
-        assertThat(k.get("budgets")).isEqualTo(JSON.readTree("[{\"period\":\"month\",\"limit_usd\":\"25.00\"}]"));
+        assertThat(k.get("budgets")).isEqualTo(JSON.readTree("[{\"period\":\"month\",\"limit\":\"25.00\"}]"));
         assertThat(k.get("rate_limits")).isEqualTo(JSON.readTree("[{\"rpm\":60}]"));
         assertThat(k.get("created_at").asText()).isEqualTo(T0.toString());
         assertThat(k.get("expires_at").asText()).isEqualTo("2027-01-01T00:00:00Z");
@@ -200,8 +200,14 @@ class AdminKeysApiTest {
                 new Case("{\"models\":\"gpt-4o\"}", "models", "invalid_value"),
                 new Case("{\"models\":[\"gpt-4o\",\"\"]}", "models[1]", "invalid_value"),
                 new Case("{\"models\":[\"gpt-4o\",7]}", "models[1]", "invalid_value"),
-                new Case("{\"budgets\":{\"limit_usd\":\"5\"}}", "budgets", "invalid_value"),
-                new Case("{\"budgets\":[{\"limit_usd\":\"5\"},5]}", "budgets[1]", "invalid_value"),
+                new Case("{\"budgets\":{\"limit\":\"5\"}}", "budgets", "invalid_value"),
+                new Case("{\"budgets\":[{\"period\":\"day\",\"limit\":\"5\"},5]}", "budgets[1]", "invalid_value"),
+                new Case("{\"budgets\":[{\"period\":\"day\",\"limit\":\"five\"}]}", "budgets[0].limit",
+                        "invalid_value"),
+                new Case("{\"budgets\":[{\"period\":\"day\",\"limit_usd\":\"5\"}]}", "budgets[0].limit_usd",
+                        "unknown_parameter"),
+                new Case("{\"budgets\":[{\"scope\":\"team\",\"period\":\"day\",\"limit\":\"5\"}]}",
+                        "budgets[0].scope", "invalid_value"),
                 new Case("{\"rate_limits\":\"60/min\"}", "rate_limits", "invalid_value"),
                 new Case("{\"expires_at\":\"next tuesday\"}", "expires_at", "invalid_value"),
                 new Case("{\"expires_at\":1767225600}", "expires_at", "invalid_value"),
@@ -240,13 +246,13 @@ class AdminKeysApiTest {
         String secret = k.get("key").asText();
 
         Reply r = send("PATCH", "/admin/v1/keys/" + id, """
-                {"name":"b","models":["fast","gpt-4o"],"budgets":[{"limit_usd":"1"}],"expires_at":null}""");
+                {"name":"b","models":["fast","gpt-4o"],"budgets":[{"period":"day","limit":"1"}],"expires_at":null}""");
         assertThat(r.status).isEqualTo(200);
         JsonNode p = r.json();
         assertThat(p.get("name").asText()).isEqualTo("b");
         assertThat(p.get("user").asText()).isEqualTo("alice");
         assertThat(p.get("models")).isEqualTo(JSON.readTree("[\"fast\",\"gpt-4o\"]"));
-        assertThat(p.get("budgets")).isEqualTo(JSON.readTree("[{\"limit_usd\":\"1\"}]"));
+        assertThat(p.get("budgets")).isEqualTo(JSON.readTree("[{\"period\":\"day\",\"limit\":\"1\"}]"));
         assertThat(p.get("expires_at").isNull()).isTrue();
         assertThat(p.get("key_hint")).isEqualTo(k.get("key_hint"));
         assertThat(p.get("created_at")).isEqualTo(k.get("created_at"));
