@@ -67,6 +67,7 @@ public final class GatewayServer implements AutoCloseable {
     private final KeyStore keys;
     private final Budgets budgets;
     private final AdminKeysApi adminKeys;
+    private final AdminBudgetsApi adminBudgets;
 
     GatewayServer(GatewayConfig config, TokenRuntime runtime, TokenCounting counting, GatewayMetrics metrics,
             boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings,
@@ -85,6 +86,8 @@ public final class GatewayServer implements AutoCloseable {
         // Holds left by a process that died are released here, on every replica, once they expire.
         vertx.setPeriodic(10_000, id -> workers.execute(() -> budgets.sweep(runtime.clock())));
         this.adminKeys = new AdminKeysApi(keys, runtime.clock(), openAi);
+        this.adminBudgets = new AdminBudgetsApi(budgets.registry(), budgets.counters(), runtime.clock(),
+                budgets.settings().zone(), openAi, budgets.source());
         this.admin = new AdminApi(runtime.ledger(), runtime.clock(), openAi);
         this.models = new ModelsApi(config, runtime.router());
         this.server = vertx.createHttpServer(new HttpServerOptions()
@@ -193,14 +196,56 @@ public final class GatewayServer implements AutoCloseable {
             case "POST /v1/messages/count_tokens" -> withBody(req, face, body -> countTokens(req, body));
             case "POST /v1/embeddings" -> withBody(req, face, body -> embeddings.handle(req, body, caller.key(), headers(req)));
             case "GET /v1/models" -> json(req.response(), 200, models.list());
-            default -> fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
-                    "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+            case "GET /v1/tokenrt/budget" -> workers.execute(() -> ownBudgets(req, caller));
+            default -> unknownRoute(req, face, m, path);
         }
+    }
+
+    private static void unknownRoute(HttpServerRequest req, ClientFace face, HttpMethod m, String path) {
+        fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
+                "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+    }
+
+    /** A key's own budgets and where they stand ({@code GET /v1/tokenrt/budget}). */
+    private void ownBudgets(HttpServerRequest req, Caller caller) {
+        if (caller.key().isEmpty()) {
+            fail(req.response(), openAi, GatewayError.of(GatewayError.Kind.INVALID_REQUEST,
+                    "This route shows a virtual key its own budgets; call it with a virtual key.")
+                    .withCode("virtual_key_required"), "");
+            return;
+        }
+        VirtualKey key = caller.key().get();
+        adminBudgets.ownBudgets(req, key, Attribution.from(headers(req), Optional.of(key), ""));
     }
 
     /** The admin API, behind the master key; runs on a virtual thread (it reads the database). */
     private void admin(HttpServerRequest req, HttpMethod m, String path, ClientFace face) {
         String keysPrefix = "/admin/v1/keys/";
+        String budgetsPrefix = "/admin/v1/budgets/";
+        if (path.equals("/admin/v1/budgets")) {
+            switch (m.name()) {
+                case "POST" -> withBody(req, face, body -> adminBudgets.create(req, body));
+                case "GET" -> adminBudgets.list(req);
+                default -> unknownRoute(req, face, m, path);
+            }
+            return;
+        }
+        if (path.startsWith(budgetsPrefix)) {
+            String rest = path.substring(budgetsPrefix.length());
+            if (rest.endsWith("/status") && m == HttpMethod.GET) {
+                adminBudgets.status(req, rest.substring(0, rest.length() - "/status".length()));
+            } else if (!rest.isEmpty() && rest.indexOf('/') < 0) {
+                switch (m.name()) {
+                    case "GET" -> adminBudgets.get(req, rest);
+                    case "PUT" -> withBody(req, face, body -> adminBudgets.replace(req, rest, body));
+                    case "DELETE" -> adminBudgets.delete(req, rest);
+                    default -> unknownRoute(req, face, m, path);
+                }
+            } else {
+                unknownRoute(req, face, m, path);
+            }
+            return;
+        }
         if (path.equals("/admin/v1/usage") && m == HttpMethod.GET) {
             admin.usage(req);
         } else if (path.equals("/admin/v1/keys") && m == HttpMethod.POST) {
@@ -212,14 +257,18 @@ public final class GatewayServer implements AutoCloseable {
             String id = path.substring(keysPrefix.length());
             switch (m.name()) {
                 case "GET" -> adminKeys.get(req, id);
-                case "PATCH" -> withBody(req, face, body -> adminKeys.patch(req, id, body));
-                case "DELETE" -> adminKeys.delete(req, id);
-                default -> fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
-                        "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+                case "PATCH" -> withBody(req, face, body -> {
+                    adminKeys.patch(req, id, body);
+                    budgets.keyChanged(id);
+                });
+                case "DELETE" -> {
+                    adminKeys.delete(req, id);
+                    budgets.keyChanged(id);
+                }
+                default -> unknownRoute(req, face, m, path);
             }
         } else {
-            fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
-                    "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
+            unknownRoute(req, face, m, path);
         }
     }
 

@@ -438,6 +438,33 @@ class GatewayTest {
     }
 
     @Test
+    void budgetsThroughTheAdminApiAndAKeysOwnView() throws Exception {
+        HttpResponse<String> b = admin("POST", "/admin/v1/budgets", "{\"id\":\"proj-budget-gw\",\"scope\":\"project\","
+                + "\"scope_id\":\"budgeted\",\"period\":\"month\",\"metric\":\"cost_usd\",\"limit\":\"5\",\"action\":\"deny\"}");
+        assertThat(b.statusCode()).as(b.body()).isEqualTo(201);
+        HttpResponse<String> k = admin("POST", "/admin/v1/keys", "{\"name\":\"b\",\"project\":\"budgeted\"}");
+        String secret = json(k.body()).path("key").asText();
+        HttpResponse<String> r = h.send(HttpRequest.newBuilder(URI.create(h.base() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + secret)
+                .POST(HttpRequest.BodyPublishers.ofString(chatBody("gpt-4o-mini", false, ""))).build());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        LedgerEntry row = h.row(r.headers().firstValue("x-tokenrt-request-id").orElseThrow());
+        HttpResponse<String> status = admin("GET", "/admin/v1/budgets/proj-budget-gw/status", null);
+        assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
+        JsonNode st = json(status.body());
+        // The counter the budget settled to is the ledger's cost of the request, to the nano-dollar.
+        assertThat(new java.math.BigDecimal(st.path("used").asText()))
+                .isEqualByComparingTo(dev.tokenrt.pricing.Money.nanosToUsd(row.costNanos()));
+        assertThat(new java.math.BigDecimal(st.path("reserved").asText())).isEqualByComparingTo("0");
+        assertThat(st.path("state").asText()).isEqualTo("ok");
+        HttpResponse<String> own = h.send(HttpRequest.newBuilder(URI.create(h.base() + "/v1/tokenrt/budget"))
+                .header("authorization", "Bearer " + secret).build());
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        assertThat(own.body()).contains("proj-budget-gw").doesNotContain(secret);
+        assertThat(admin("DELETE", "/admin/v1/budgets/proj-budget-gw", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void embeddingsPassThroughAndAreRecorded() throws Exception {
         HttpResponse<String> r = h.send(h.post("/v1/embeddings",
                 "{\"model\":\"text-embedding-3-small\",\"input\":[\"hello\",\"world\"]}").build());
