@@ -122,7 +122,13 @@ public final class BudgetStep implements Interceptor {
     @Override
     public Outcome intercept(Chain chain) {
         Exchange original = chain.exchange();
-        List<Applicable> applicable = budgets.applicable(original.attribution());
+        List<Applicable> applicable;
+        try {
+            applicable = budgets.applicable(original.attribution());
+        } catch (BudgetStoreException e) {
+            // Which budgets apply cannot be known (their database is down): the same policy as for the counters.
+            return storeUnavailable(chain, original, e);
+        }
         if (applicable.isEmpty()) {
             return chain.proceed(original);
         }
