@@ -77,7 +77,7 @@ final class Budgets implements AutoCloseable {
         ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock);
         BudgetStep step = BudgetStep.builder().budgets(source).counters(counters).prices(PriceLookup.of(pricing))
                 .counting(counting).clock(clock).zone(bs.zone()).maxQueueWait(bs.queueMaxWait()).alerts(alerts)
-                .holdTtl(bs.holdTtl()).failOpen(false).build();
+                .holdTtl(bs.holdTtl()).failOpen(bs.failOpen()).build();
         List<Interceptor> steps = new ArrayList<>();
         if (!bs.rateLimits().isEmpty()) {
             steps.add(new RateLimitStep(new GcraRateLimiter(clock, bs.rateLimits()), counting, 1024));
