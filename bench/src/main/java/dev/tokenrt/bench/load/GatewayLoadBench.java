@@ -35,8 +35,8 @@ public final class GatewayLoadBench {
     /** Options, with the defaults of the recorded runs. */
     record Options(List<Double> rates, Duration warmup, Duration duration, Duration jitWarmup, int upstreamLatencyMs,
             int chunks, int streamChunkIntervalMs, int pool, int smallTokens, double streamRate, double largeRate,
-            int largeTokens, String model, Path cliJar, List<String> gatewayJavaOptions, Path outDir, String tag,
-            String command) {
+            int largeTokens, int repeats, String model, Path cliJar, List<String> gatewayJavaOptions, Path outDir, String tag,
+            boolean keepWork, String command) {
 
         static Options parse(String[] args) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -74,11 +74,13 @@ public final class GatewayLoadBench {
                     Double.parseDouble(take(m, "stream-rate", "500")),
                     Double.parseDouble(take(m, "large-rate", "20")),
                     Integer.parseInt(take(m, "large-tokens", "20000")),
+                    Integer.parseInt(take(m, "repeats", "1")),
                     take(m, "model", "gpt-4o-mini"),
                     Path.of(take(m, "cli-jar", "tokenrt-cli/target/tokenrt-cli.jar")),
                     List.of(take(m, "gateway-java-opts", "").trim().split("\\s+")).stream().filter(s -> !s.isEmpty()).toList(),
                     Path.of(take(m, "out-dir", "bench/results")),
                     take(m, "tag", ""),
+                    Boolean.parseBoolean(take(m, "keep-work", "false")),
                     take(m, "command", "java dev.tokenrt.bench.load.GatewayLoadBench " + String.join(" ", args)));
             if (!m.isEmpty()) {
                 throw new IllegalArgumentException("unknown option(s): " + m.keySet());
@@ -96,13 +98,15 @@ public final class GatewayLoadBench {
             usage: GatewayLoadBench [--rates 500,1000,2000] [--warmup-s 5] [--duration-s 20] [--jit-warmup-s 15]
                                     [--upstream-latency-ms 20] [--chunks 20] [--stream-chunk-interval-ms 5]
                                     [--pool 256] [--small-tokens 100] [--stream-rate 500] [--large-rate 20]
-                                    [--large-tokens 20000] [--model gpt-4o-mini]
+                                    [--large-tokens 20000] [--repeats 1] [--model gpt-4o-mini]
                                     [--cli-jar tokenrt-cli/target/tokenrt-cli.jar] [--gateway-java-opts "..."]
-                                    [--out-dir bench/results] [--tag NAME] [--command "how it was run"]
-              A rate of 0 skips the streamed or the large-prompt scenario.""";
+                                    [--out-dir bench/results] [--tag NAME] [--keep-work true]
+                                    [--command "how it was run"]
+              A rate of 0 skips the streamed or the large-prompt scenario. --repeats runs each non-streamed
+              small-prompt pair (direct, then gateway) that many times; the report gives the median.""";
 
     /** One measured run and what the processes cost during its window. */
-    record Row(String scenario, String path, int promptTokens, LoadResult result, OptionalDouble gatewayCpuPercent,
+    record Row(String scenario, String path, int repeat, int promptTokens, LoadResult result, OptionalDouble gatewayCpuPercent,
             Optional<Long> gatewayRssKb, OptionalDouble benchCpuPercent, OptionalDouble gatewayOverheadMeanMicros) {
     }
 
@@ -145,19 +149,21 @@ public final class GatewayLoadBench {
                 bench.warmup(ChatBodies.chat(o.model(), o.smallTokens(), true), true, 200, Duration.ofSeconds(5));
             }
         }
-        for (double rate : o.rates()) {
-            rows.add(bench.run("chat", "direct", small, false, rate));
-            rows.add(bench.run("chat", "gateway", small, false, rate));
+        for (int rep = 1; rep <= o.repeats(); rep++) {
+            for (double rate : o.rates()) {
+                rows.add(bench.run("chat", "direct", rep, small, false, rate));
+                rows.add(bench.run("chat", "gateway", rep, small, false, rate));
+            }
         }
         if (o.streamRate() > 0) {
             ChatBodies.Body streamed = ChatBodies.chat(o.model(), o.smallTokens(), true);
-            rows.add(bench.run("stream", "direct", streamed, true, o.streamRate()));
-            rows.add(bench.run("stream", "gateway", streamed, true, o.streamRate()));
+            rows.add(bench.run("stream", "direct", 1, streamed, true, o.streamRate()));
+            rows.add(bench.run("stream", "gateway", 1, streamed, true, o.streamRate()));
         }
         if (o.largeRate() > 0) {
             ChatBodies.Body large = ChatBodies.chat(o.model(), o.largeTokens(), false);
-            rows.add(bench.run("chat-large", "direct", large, false, o.largeRate()));
-            rows.add(bench.run("chat-large", "gateway", large, false, o.largeRate()));
+            rows.add(bench.run("chat-large", "direct", 1, large, false, o.largeRate()));
+            rows.add(bench.run("chat-large", "gateway", 1, large, false, o.largeRate()));
         }
         String finalMetrics = gateway.metrics().orElse("");
         long gatewayRequests = sumMetric(finalMetrics, "tokenrt_requests_total");
@@ -176,7 +182,13 @@ public final class GatewayLoadBench {
         Files.writeString(md, report.markdown(date));
         Files.writeString(csv, report.csv());
         System.out.println(report.markdown(date));
-        log("wrote " + md + " and " + csv + " (gateway log: " + gatewayLog + ")");
+        boolean warnings = report.gatewayWarnings() > 0;
+        if (o.keepWork() || warnings) {
+            log("kept " + work + (warnings ? " (the gateway logged warnings: " + gatewayLog + ")" : ""));
+        } else {
+            deleteTree(work);
+        }
+        log("wrote " + md + " and " + csv);
         System.exit(0);
     }
 
@@ -209,7 +221,7 @@ public final class GatewayLoadBench {
                 r.latency().p99() / 1000.0, r.errors()));
     }
 
-    private Row run(String scenario, String path, ChatBodies.Body body, boolean stream, double rate) throws InterruptedException {
+    private Row run(String scenario, String path, int repeat, ChatBodies.Body body, boolean stream, double rate) throws InterruptedException {
         boolean viaGateway = path.equals("gateway");
         long[] gwCpu = new long[2];
         long[] benchCpu = new long[2];
@@ -233,8 +245,8 @@ public final class GatewayLoadBench {
             }
         };
         Overhead before = viaGateway ? Overhead.of(gateway.metrics().orElse("")) : Overhead.NONE;
-        log(String.format("%s %s at %.0f/s: %d s warm-up + %d s", scenario, path, rate, options.warmup().toSeconds(),
-                options.duration().toSeconds()));
+        log(String.format("%s %s at %.0f/s (#%d): %d s warm-up + %d s", scenario, path, rate, repeat,
+                options.warmup().toSeconds(), options.duration().toSeconds()));
         LoadResult r = LoadGenerator.run(new LoadGenerator.Spec(url(path), headers(path), body.json(), stream, rate,
                 options.warmup(), options.duration(), options.pool(), Duration.ofSeconds(30), Duration.ofSeconds(15)),
                 phases);
@@ -248,11 +260,13 @@ public final class GatewayLoadBench {
                 ? OptionalDouble.of(100.0 * (gwCpu[1] - gwCpu[0]) / 1e9 / seconds) : OptionalDouble.empty();
         OptionalDouble benchPct = benchCpu[0] >= 0 && benchCpu[1] >= 0
                 ? OptionalDouble.of(100.0 * (benchCpu[1] - benchCpu[0]) / 1e9 / seconds) : OptionalDouble.empty();
-        Row row = new Row(scenario, path, body.promptTokens(), r, gwPct, viaGateway ? rss.get() : Optional.empty(), benchPct,
+        Row row = new Row(scenario, path, repeat, body.promptTokens(), r, gwPct, viaGateway ? rss.get() : Optional.empty(), benchPct,
                 gwOverhead);
-        log(String.format("  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms%s%s",
+        log(String.format("  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms "
+                + "(uncorrected p99 %.3f, send lag p99 %.3f)%s%s",
                 r.sent(), r.ok(), r.okPerSecond(), r.errors(), r.latency().p50() / 1000.0, r.latency().p99() / 1000.0,
-                r.latency().p999() / 1000.0, r.latency().max() / 1000.0,
+                r.latency().p999() / 1000.0, r.latency().max() / 1000.0, r.service().p99() / 1000.0,
+                r.sendLag().p99() / 1000.0,
                 stream ? String.format("; first chunk p50 %.3f p99 %.3f ms", r.firstChunk().p50() / 1000.0,
                         r.firstChunk().p99() / 1000.0) : "",
                 gwPct.isPresent() ? String.format("; gateway CPU %.0f%%", gwPct.getAsDouble()) : ""));
@@ -288,6 +302,14 @@ public final class GatewayLoadBench {
             sum += Double.parseDouble(m.group(1));
         }
         return sum;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static void log(String s) {

@@ -18,9 +18,12 @@ import org.HdrHistogram.Histogram;
  * @param latency         until the whole response had arrived
  * @param firstChunk      until the first body chunk arrived (time to first chunk, for streams)
  * @param sendLag         how late the generator itself sent each request (its own health, not the server's)
+ * @param service         from the actual send to the whole response: the uncorrected latency a closed-loop tool
+ *                        reports, which leaves out the time a request waited to be sent
  */
 public record LoadResult(double ratePerSecond, double seconds, long sent, long ok, double okPerSecond,
-        Map<String, Long> errors, Percentiles latency, Percentiles firstChunk, Percentiles sendLag) {
+        Map<String, Long> errors, Percentiles latency, Percentiles firstChunk, Percentiles sendLag,
+        Percentiles service) {
 
     public LoadResult {
         errors = Map.copyOf(errors);

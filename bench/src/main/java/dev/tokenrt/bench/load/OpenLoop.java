@@ -29,6 +29,7 @@ final class OpenLoop {
         final long index;
         final long intendedNanos;
         final boolean measured;
+        long sentNanos;
         long firstChunkNanos = -1;
         boolean done;
 
@@ -50,6 +51,7 @@ final class OpenLoop {
     private final Histogram latency = new Histogram(3);
     private final Histogram firstChunk = new Histogram(3);
     private final Histogram sendLag = new Histogram(3);
+    private final Histogram service = new Histogram(3);
     private final Map<String, Long> errors = new TreeMap<>();
     private long next;
     private long sent;
@@ -121,6 +123,7 @@ final class OpenLoop {
             }
             boolean measured = due >= measureFromNanos;
             Shot shot = new Shot(next++, due, measured);
+            shot.sentNanos = now;
             if (measured) {
                 sent++;
                 measuredInFlight++;
@@ -161,6 +164,7 @@ final class OpenLoop {
         if (shot.measured) {
             ok++;
             latency.recordValue(micros(now - shot.intendedNanos));
+            service.recordValue(micros(now - shot.sentNanos));
             if (shot.firstChunkNanos >= 0) {
                 firstChunk.recordValue(micros(shot.firstChunkNanos - shot.intendedNanos));
             }
@@ -200,7 +204,7 @@ final class OpenLoop {
         double seconds = (endNanos - measureFromNanos) / 1e9;
         return new LoadResult(ratePerSecond, seconds, sent, ok, okInWindow / seconds, Map.copyOf(errors),
                 LoadResult.Percentiles.of(latency), LoadResult.Percentiles.of(firstChunk),
-                LoadResult.Percentiles.of(sendLag));
+                LoadResult.Percentiles.of(sendLag), LoadResult.Percentiles.of(service));
     }
 
     private static long micros(long nanos) {

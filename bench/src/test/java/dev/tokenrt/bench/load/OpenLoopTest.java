@@ -55,6 +55,7 @@ class OpenLoopTest {
         assertThat(r.latency().max()).isCloseTo(51_000L, within(51L)); // request 0: due at 0, answered at 51 ms (HdrHistogram: 3 digits)
         assertThat(r.latency().p50()).isCloseTo(26_000L, within(26L)); // request 25: due at 25 ms → 26 ms
         assertThat(r.sendLag().max()).isCloseTo(50_000L, within(50L));
+        assertThat(r.service().max()).isEqualTo(1_000); // what a closed-loop tool would have reported for each
         // 49 requests due in 51..99 ms were never sent in this test: not counted as sent
         assertThat(r.sent()).isEqualTo(51);
         assertThat(r.errors()).isEmpty();
