@@ -107,7 +107,8 @@ public final class GatewayLoadBench {
 
     /** One measured run and what the processes cost during its window. */
     record Row(String scenario, String path, int repeat, int promptTokens, LoadResult result, OptionalDouble gatewayCpuPercent,
-            Optional<Long> gatewayRssKb, OptionalDouble benchCpuPercent, OptionalDouble gatewayOverheadMeanMicros) {
+            Optional<Long> gatewayRssKb, OptionalDouble benchCpuPercent, OptionalDouble otherCpuPercent,
+            OptionalDouble gatewayOverheadMeanMicros) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -136,6 +137,13 @@ public final class GatewayLoadBench {
         Thread cleanup = new Thread(() -> {
             gateway.close();
             upstream.close();
+            if (!o.keepWork()) {
+                try {
+                    deleteTree(work);
+                } catch (IOException e) {
+                    // best effort on the way out
+                }
+            }
         }, "load-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
 
@@ -225,6 +233,7 @@ public final class GatewayLoadBench {
         boolean viaGateway = path.equals("gateway");
         long[] gwCpu = new long[2];
         long[] benchCpu = new long[2];
+        long[] machineCpu = new long[2];
         long[] wall = new long[2];
         long self = ProcessHandle.current().pid();
         AtomicReference<Optional<Long>> rss = new AtomicReference<>(Optional.empty());
@@ -234,6 +243,7 @@ public final class GatewayLoadBench {
                 wall[0] = System.nanoTime();
                 gwCpu[0] = gateway.cpuNanos().orElse(-1L);
                 benchCpu[0] = ProcStats.cpuNanos(self).orElse(-1L);
+                machineCpu[0] = ProcStats.machineBusyNanos().orElse(-1L);
             }
 
             @Override
@@ -241,6 +251,7 @@ public final class GatewayLoadBench {
                 wall[1] = System.nanoTime();
                 gwCpu[1] = gateway.cpuNanos().orElse(-1L);
                 benchCpu[1] = ProcStats.cpuNanos(self).orElse(-1L);
+                machineCpu[1] = ProcStats.machineBusyNanos().orElse(-1L);
                 rss.set(gateway.rssKb());
             }
         };
@@ -260,8 +271,13 @@ public final class GatewayLoadBench {
                 ? OptionalDouble.of(100.0 * (gwCpu[1] - gwCpu[0]) / 1e9 / seconds) : OptionalDouble.empty();
         OptionalDouble benchPct = benchCpu[0] >= 0 && benchCpu[1] >= 0
                 ? OptionalDouble.of(100.0 * (benchCpu[1] - benchCpu[0]) / 1e9 / seconds) : OptionalDouble.empty();
-        Row row = new Row(scenario, path, repeat, body.promptTokens(), r, gwPct, viaGateway ? rss.get() : Optional.empty(), benchPct,
-                gwOverhead);
+        // Everything else on the machine: busy time of all processes minus the bench's and (if it ran) the gateway's.
+        OptionalDouble otherPct = machineCpu[0] >= 0 && machineCpu[1] >= 0 && benchPct.isPresent()
+                ? OptionalDouble.of(Math.max(0, 100.0 * (machineCpu[1] - machineCpu[0]) / 1e9 / seconds
+                        - benchPct.getAsDouble() - (viaGateway ? gwPct.orElse(0) : 0)))
+                : OptionalDouble.empty();
+        Row row = new Row(scenario, path, repeat, body.promptTokens(), r, gwPct, viaGateway ? rss.get() : Optional.empty(),
+                benchPct, otherPct, gwOverhead);
         log(String.format("  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms "
                 + "(uncorrected p99 %.3f, send lag p99 %.3f)%s%s",
                 r.sent(), r.ok(), r.okPerSecond(), r.errors(), r.latency().p50() / 1000.0, r.latency().p99() / 1000.0,
@@ -269,7 +285,8 @@ public final class GatewayLoadBench {
                 r.sendLag().p99() / 1000.0,
                 stream ? String.format("; first chunk p50 %.3f p99 %.3f ms", r.firstChunk().p50() / 1000.0,
                         r.firstChunk().p99() / 1000.0) : "",
-                gwPct.isPresent() ? String.format("; gateway CPU %.0f%%", gwPct.getAsDouble()) : ""));
+                gwPct.isPresent() ? String.format("; gateway CPU %.0f%%", gwPct.getAsDouble()) : "")
+                + (otherPct.isPresent() ? String.format("; other processes %.0f%%", otherPct.getAsDouble()) : ""));
         Thread.sleep(1000); // let connections close and the ledger writer catch up between runs
         return row;
     }

@@ -70,7 +70,9 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
         sb.append("Latencies are in milliseconds. **added** = gateway − direct at the same rate and percentile (a ")
                 .append("difference of percentiles, not a percentile of differences; at the tail it is noisy). ")
                 .append("CPU is the process's user+system time over the measured window in % of one core ")
-                .append("(200 % = both cores); bench CPU is the generator and the fake upstream together.\n\n");
+                .append("(200 % = both cores); bench CPU is the generator and the fake upstream together; other CPU is ")
+                .append("every other process on the machine (from /proc/stat), which on a shared machine tells a ")
+                .append("disturbed run.\n\n");
 
         targetLine(sb);
         summary(sb);
@@ -190,11 +192,11 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
         }
         sb.append("## ").append(title).append(", ").append(rs.getFirst().promptTokens()).append(" prompt tokens\n\n");
         if (stream) {
-            sb.append("| rate/s | path | ok/s | errors | first chunk p50 | p90 | p99 | p99.9 | max | total p50 | total p99 | total max | gateway CPU | gateway RSS MiB | bench CPU |\n");
-            sb.append("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            sb.append("| rate/s | path | ok/s | errors | first chunk p50 | p90 | p99 | p99.9 | max | total p50 | total p99 | total max | gateway CPU | gateway RSS MiB | bench CPU | other CPU |\n");
+            sb.append("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         } else {
-            sb.append("| rate/s | path | ok/s | errors | p50 | p90 | p99 | p99.9 | max | gateway CPU | gateway RSS MiB | bench CPU |\n");
-            sb.append("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            sb.append("| rate/s | path | ok/s | errors | p50 | p90 | p99 | p99.9 | max | gateway CPU | gateway RSS MiB | bench CPU | other CPU |\n");
+            sb.append("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         }
         for (Row r : rs) {
             LoadResult x = r.result();
@@ -211,7 +213,7 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
             }
             sb.append(pct(r.gatewayCpuPercent())).append(" | ")
                     .append(r.gatewayRssKb().map(kb -> Long.toString(kb / 1024)).orElse("")).append(" | ")
-                    .append(pct(r.benchCpuPercent())).append(" |\n");
+                    .append(pct(r.benchCpuPercent())).append(" | ").append(pct(r.otherCpuPercent())).append(" |\n");
             if (r.path().equals("gateway")) {
                 Optional<Row> direct = find(scenario, "direct", x.ratePerSecond(), r.repeat());
                 if (direct.isPresent()) {
@@ -225,7 +227,7 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
                     } else {
                         boldPcts(sb, x.latency().minus(base.latency()));
                     }
-                    sb.append(" | | |\n");
+                    sb.append(" | | | |\n");
                 }
             }
         }
@@ -247,7 +249,7 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
         lines.add("scenario,path,repeat,rate_per_s,prompt_tokens,seconds,sent,ok,ok_per_s,errors,error_kinds,"
                 + "p50_ms,p90_ms,p99_ms,p999_ms,max_ms,first_chunk_p50_ms,first_chunk_p90_ms,first_chunk_p99_ms,"
                 + "first_chunk_p999_ms,first_chunk_max_ms,send_lag_p99_ms,send_lag_max_ms,gateway_cpu_pct,gateway_rss_mib,"
-                + "bench_cpu_pct,gateway_overhead_mean_ms,uncorrected_p50_ms,uncorrected_p99_ms");
+                + "bench_cpu_pct,other_cpu_pct,gateway_overhead_mean_ms,uncorrected_p50_ms,uncorrected_p99_ms");
         for (Row r : rows) {
             LoadResult x = r.result();
             lines.add(String.join(",", r.scenario(), r.path(), Integer.toString(r.repeat()), fmtRate(x.ratePerSecond()), Integer.toString(r.promptTokens()),
@@ -255,7 +257,7 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
                     String.format(Locale.ROOT, "%.1f", x.okPerSecond()), Long.toString(x.errorCount()), x.errorSummary(),
                     csvPcts(x.latency()), csvPcts(x.firstChunk()), ms(x.sendLag().p99()), ms(x.sendLag().max()),
                     pct(r.gatewayCpuPercent()), r.gatewayRssKb().map(kb -> Long.toString(kb / 1024)).orElse(""),
-                    pct(r.benchCpuPercent()),
+                    pct(r.benchCpuPercent()), pct(r.otherCpuPercent()),
                     r.gatewayOverheadMeanMicros().isPresent()
                             ? String.format(Locale.ROOT, "%.3f", r.gatewayOverheadMeanMicros().getAsDouble() / 1000) : "",
                     ms(x.service().p50()), ms(x.service().p99())));
@@ -263,7 +265,7 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
                 find(r.scenario(), "direct", x.ratePerSecond(), r.repeat()).ifPresent(d -> lines.add(String.join(",",
                         r.scenario(), "added", Integer.toString(r.repeat()), fmtRate(x.ratePerSecond()), Integer.toString(r.promptTokens()), "", "", "", "", "", "",
                         csvPcts(x.latency().minus(d.result().latency())),
-                        csvPcts(x.firstChunk().minus(d.result().firstChunk())), "", "", "", "", "", "", "", "")));
+                        csvPcts(x.firstChunk().minus(d.result().firstChunk())), "", "", "", "", "", "", "", "", "")));
             }
         }
         return String.join("\n", lines) + "\n";

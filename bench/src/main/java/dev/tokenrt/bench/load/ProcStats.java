@@ -30,6 +30,29 @@ final class ProcStats {
         }
     }
 
+    /**
+     * CPU time every process on the machine has used (the busy part of /proc/stat's first line: user, nice,
+     * system, irq, softirq, steal), in nanoseconds; with the bench's and the gateway's own time subtracted it
+     * shows whether something else was running during a measurement.
+     */
+    static Optional<Long> machineBusyNanos() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) {
+                    String[] f = line.substring(4).trim().split("\\s+");
+                    long busy = 0;
+                    for (int i : new int[] {0, 1, 2, 5, 6, 7}) {
+                        busy += Long.parseLong(f[i]);
+                    }
+                    return Optional.of(busy * 1_000_000_000L / TICKS);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return Optional.empty();
+    }
+
     /** A {@code /proc/<pid>/status} field in kB ({@code VmRSS}, {@code VmHWM}). */
     static Optional<Long> statusKb(long pid, String field) {
         try {
