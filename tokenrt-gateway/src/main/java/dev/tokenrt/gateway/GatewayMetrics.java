@@ -40,31 +40,94 @@ public final class GatewayMetrics implements RequestObserver {
 
     @Override
     public void finished(LedgerEntry e) {
-        Tags model = Tags.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", e.provider().isEmpty() ? "none" : e.provider(),
-                "gen_ai.request.model", e.modelRequested(), "gen_ai.response.model", e.modelServed());
-        token(model, "input", e.usage().inputTokens());
-        token(model, "output", e.usage().outputTokens());
-        token(model, "cached_input", e.usage().cacheReadTokens());
-        token(model, "cache_write", e.usage().cacheWriteTokens());
-        token(model, "reasoning", e.usage().reasoningTokens());
-        Timer.builder("gen_ai.client.operation.duration")
-                .description("GenAI operation duration as seen by the gateway's client")
-                .tags(model).tag("error.type", e.errorType().isEmpty() ? "none" : e.errorType())
-                .publishPercentileHistogram()
-                .register(registry).record(Duration.ofMillis(e.latencyMillis()));
-        if (e.stream() && e.firstChunkMillis() >= 0) {
-            Timer.builder("gen_ai.client.operation.time_to_first_chunk")
-                    .description("Time from request to the first streamed chunk")
-                    .tags(model).publishPercentileHistogram()
-                    .register(registry).record(Duration.ofMillis(e.firstChunkMillis()));
+        if (e.stream() || e.status() != 200) {
+            // overhead() is only called for a complete non-streamed answer; forget the others' upstream time here,
+            // or the map grows by one entry per streamed or failed request for the life of the process.
+            upstreamNanos.remove(e.requestId());
         }
-        Counter.builder("tokenrt.cost.nanodollars").description("Spend in nano-US-dollars")
-                .tags(model).register(registry).increment(e.costNanos());
-        Counter.builder("tokenrt.requests").description("Requests by HTTP status")
-                .tag("status", Integer.toString(e.status()))
-                .tag("gen_ai.provider.name", e.provider().isEmpty() ? "none" : e.provider())
-                .tag("stream", Boolean.toString(e.stream()))
-                .register(registry).increment();
+        String provider = e.provider().isEmpty() ? "none" : e.provider();
+        String errorType = e.errorType().isEmpty() ? "none" : e.errorType();
+        ModelMeters m = byModel.computeIfAbsent(new ModelKey(provider, e.modelRequested(), e.modelServed()),
+                ModelMeters::new);
+        m.token("input", e.usage().inputTokens());
+        m.token("output", e.usage().outputTokens());
+        m.token("cached_input", e.usage().cacheReadTokens());
+        m.token("cache_write", e.usage().cacheWriteTokens());
+        m.token("reasoning", e.usage().reasoningTokens());
+        m.duration.computeIfAbsent(errorType, t -> Timer.builder("gen_ai.client.operation.duration")
+                .description("GenAI operation duration as seen by the gateway's client")
+                .tags(m.tags).tag("error.type", t)
+                .publishPercentileHistogram()
+                .register(registry)).record(Duration.ofMillis(e.latencyMillis()));
+        if (e.stream() && e.firstChunkMillis() >= 0) {
+            m.firstChunk().record(Duration.ofMillis(e.firstChunkMillis()));
+        }
+        m.cost().increment(e.costNanos());
+        requests.computeIfAbsent(new RequestsKey(e.status(), provider, e.stream()), k ->
+                Counter.builder("tokenrt.requests").description("Requests by HTTP status")
+                        .tag("status", Integer.toString(k.status()))
+                        .tag("gen_ai.provider.name", k.provider())
+                        .tag("stream", Boolean.toString(k.stream()))
+                        .register(registry)).increment();
+    }
+
+    /*
+     * Meters are looked up once per label set and kept: building and registering them on every request (a
+     * builder, a Tags merge and the registry's id lookup each) showed in the gateway's profile. Registration
+     * stays lazy, at the same points as before, so the scrape lists exactly the same series.
+     */
+    private record ModelKey(String provider, String requested, String served) {
+    }
+
+    private record RequestsKey(int status, String provider, boolean stream) {
+    }
+
+    private final Map<ModelKey, ModelMeters> byModel = new ConcurrentHashMap<>();
+    private final Map<RequestsKey, Counter> requests = new ConcurrentHashMap<>();
+
+    private final class ModelMeters {
+        final Tags tags;
+        final Map<String, DistributionSummary> tokens = new ConcurrentHashMap<>();
+        final Map<String, Timer> duration = new ConcurrentHashMap<>();
+        private volatile Timer firstChunk;
+        private volatile Counter cost;
+
+        ModelMeters(ModelKey k) {
+            tags = Tags.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", k.provider(),
+                    "gen_ai.request.model", k.requested(), "gen_ai.response.model", k.served());
+        }
+
+        Counter cost() {
+            Counter c = cost;
+            if (c == null) {
+                c = Counter.builder("tokenrt.cost.nanodollars").description("Spend in nano-US-dollars")
+                        .tags(tags).register(registry); // the registry returns the same counter if two race here
+                cost = c;
+            }
+            return c;
+        }
+
+        void token(String type, long n) {
+            if (n == 0 && !type.equals("input") && !type.equals("output")) {
+                return;
+            }
+            tokens.computeIfAbsent(type, t -> DistributionSummary.builder("gen_ai.client.token.usage").baseUnit("{token}")
+                    .description("Tokens used per request, by gen_ai.token.type")
+                    .tags(tags).tag("gen_ai.token.type", t)
+                    .register(registry)).record(n);
+        }
+
+        Timer firstChunk() {
+            Timer t = firstChunk;
+            if (t == null) {
+                t = Timer.builder("gen_ai.client.operation.time_to_first_chunk")
+                        .description("Time from request to the first streamed chunk")
+                        .tags(tags).publishPercentileHistogram()
+                        .register(registry);
+                firstChunk = t;
+            }
+            return t;
+        }
     }
 
     /**
@@ -76,16 +139,6 @@ public final class GatewayMetrics implements RequestObserver {
         if (upstream != null) {
             overheadTimer.record(Duration.ofNanos(Math.max(0, totalNanos - upstream)));
         }
-    }
-
-    private void token(Tags tags, String type, long n) {
-        if (n == 0 && !type.equals("input") && !type.equals("output")) {
-            return;
-        }
-        DistributionSummary.builder("gen_ai.client.token.usage").baseUnit("{token}")
-                .description("Tokens used per request, by gen_ai.token.type")
-                .tags(tags).tag("gen_ai.token.type", type)
-                .register(registry).record(n);
     }
 
     private final Counter budgetFallback = Counter.builder("tokenrt.budget.store.fallback")

@@ -1,0 +1,171 @@
+package dev.tokenrt.bench.load;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tokenrt serve} in its own JVM (the same JDK as the bench), as an operator runs it: providers from the
+ * environment (OPENAI_BASE_URL pointing at the fake upstream), the SQLite ledger in a fresh data directory,
+ * metrics on. A separate process so that its CPU time and memory are its own.
+ */
+final class GatewayProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final int port;
+    private final List<String> command;
+    private final Path dataDir;
+
+    private GatewayProcess(Process process, int port, List<String> command, Path dataDir) {
+        this.process = process;
+        this.port = port;
+        this.command = List.copyOf(command);
+        this.dataDir = dataDir;
+    }
+
+    /**
+     * Starts the gateway and waits until {@code /health} answers.
+     *
+     * @param cliJar        tokenrt-cli/target/tokenrt-cli.jar (its manifest names its lib/ jars)
+     * @param javaOptions   JVM options, e.g. GC or flight-recorder settings
+     * @param upstreamBase  the fake upstream, {@code http://127.0.0.1:port}
+     */
+    static GatewayProcess start(Path cliJar, List<String> javaOptions, String upstreamBase, Path dataDir, Path log)
+            throws IOException, InterruptedException {
+        if (!Files.isRegularFile(cliJar)) {
+            throw new IllegalStateException(cliJar + " is missing: build it with ./mvnw -q -DskipTests install "
+                    + "(bench/load.sh does)");
+        }
+        int port = freePort();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(javaOptions);
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", cliJar.toString(), "serve", "--insecure-dev",
+                "--host", "127.0.0.1", "--port", Integer.toString(port)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("ANTHROPIC_") || k.startsWith("GEMINI_")
+                || k.startsWith("TOKENRT_"));
+        env.put("OPENAI_BASE_URL", upstreamBase + "/v1");
+        env.put("OPENAI_API_KEY", "sk-bench-upstream");
+        env.put("TOKENRT_DATA_DIR", dataDir.toString());
+        GatewayProcess gw = new GatewayProcess(pb.start(), port, cmd, dataDir);
+        try {
+            gw.awaitHealthy(Duration.ofSeconds(60), log);
+        } catch (IOException | RuntimeException e) {
+            gw.close();
+            throw e;
+        }
+        return gw;
+    }
+
+    private void awaitHealthy(Duration limit, Path log) throws IOException, InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the gateway exited with status " + process.exitValue() + "; its log ("
+                        + log + "):\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the gateway did not answer /health within " + limit.toSeconds() + " s; log: "
+                + log);
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    List<String> command() {
+        return command;
+    }
+
+    Optional<Long> cpuNanos() {
+        return ProcStats.cpuNanos(pid());
+    }
+
+    Optional<Long> rssKb() {
+        return ProcStats.statusKb(pid(), "VmRSS");
+    }
+
+    Optional<Long> peakRssKb() {
+        return ProcStats.statusKb(pid(), "VmHWM");
+    }
+
+    /** The Prometheus scrape, or empty if it cannot be had. */
+    Optional<String> metrics() {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Optional.of(r.body()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** Bytes of the SQLite ledger (database and write-ahead log). */
+    long ledgerBytes() {
+        long n = 0;
+        for (String f : new String[] {"tokenrt.db", "tokenrt.db-wal"}) {
+            try {
+                n += Files.size(dataDir.resolve(f));
+            } catch (IOException e) {
+                // not there (yet)
+            }
+        }
+        return n;
+    }
+
+    /** SIGTERM (the gateway flushes its ledger), then SIGKILL after 20 s. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.tokenrt.bench.load;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * CPU time and resident memory of a process, read from Linux's /proc (the figures {@code top} shows), so that the
+ * gateway's cost is measured from outside its JVM. Empty where /proc is not there.
+ */
+final class ProcStats {
+
+    /** Clock ticks a second, as {@code getconf CLK_TCK} reports (100 on every Linux we run on). */
+    static final long TICKS = clockTicks();
+
+    private ProcStats() {
+    }
+
+    /** user + system CPU time of the process, in nanoseconds. */
+    static Optional<Long> cpuNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // Field 2 (the command) is in parentheses and may hold spaces: split after its closing parenthesis.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 (utime) and 15 (stime)
+            return Optional.of(ticks * 1_000_000_000L / TICKS);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * CPU time every process on the machine has used (the busy part of /proc/stat's first line: user, nice,
+     * system, irq, softirq, steal), in nanoseconds; with the bench's and the gateway's own time subtracted it
+     * shows whether something else was running during a measurement.
+     */
+    static Optional<Long> machineBusyNanos() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) {
+                    String[] f = line.substring(4).trim().split("\\s+");
+                    long busy = 0;
+                    for (int i : new int[] {0, 1, 2, 5, 6, 7}) {
+                        busy += Long.parseLong(f[i]);
+                    }
+                    return Optional.of(busy * 1_000_000_000L / TICKS);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return Optional.empty();
+    }
+
+    /** A {@code /proc/<pid>/status} field in kB ({@code VmRSS}, {@code VmHWM}). */
+    static Optional<Long> statusKb(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Optional.of(Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return Optional.empty();
+    }
+
+    private static long clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return Long.parseLong(out);
+        } catch (IOException | RuntimeException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}
