@@ -100,7 +100,10 @@ final class Budgets implements AutoCloseable {
         if (!bs.failOpen()) {
             return primary;
         }
-        java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong();
+        // Starts a log interval in the past: System.nanoTime() has an arbitrary origin (it may be small or negative),
+        // so a zero would silence the first outage's ERROR line whenever nanoTime() < 10 s.
+        java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong(
+                System.nanoTime() - 10_000_000_001L);
         return new FallbackCounterStore(primary, new InMemoryCounterStore(clock), e -> {
             metrics.budgetStoreFallback();
             long now = System.nanoTime();
