@@ -8,7 +8,8 @@
 # Needs redis-server on 127.0.0.1:6379 (database 13 by default, which must hold no budget keys; the run deletes
 # the keys it created) and PostgreSQL on 127.0.0.1:5432 (user postgres, trust; each run creates and drops its own
 # database). Override with TOKENRT_BENCH_REDIS=redis://host:port/db, TOKENRT_BENCH_PG=jdbc:postgresql://...
-# Usage: bench/budget-race.sh [runs=3] [extra BudgetRace options, e.g. --max-tokens 64]
+# Runs (a) and (b) at max_tokens=16, (b) again with a 2 s Redis command timeout, then both at max_tokens 32 and 64.
+# Usage: bench/budget-race.sh [runs=3] [extra BudgetRace options, appended to every race, e.g. --requests 500]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -44,12 +45,38 @@ opts=(--runs "$runs" --redis "$redis" --pg "$pg" --work-dir "$work" "$@")
   echo "- Command: \`bench/budget-race.sh $runs${*:+ $*}\` (main class dev.tokenrt.bench.BudgetRace)"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with local changes)')"
   echo
-  echo "## (a) one gateway process, SQLite ledger and counters"
+  race() { "$java" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" dev.tokenrt.bench.BudgetRace "${opts[@]}" "$@" \
+      || echo "**BudgetRace exited with $?: a check failed (see the verdict column)**"; }
+  echo "Each request: gpt-4o (catalog: \$2.50/M input, \$10/M output), one user message the gateway counts as 11 prompt"
+  echo "tokens (exact, o200k_base), non-streamed; the fake upstream answers after 30 ms with 16 completion tokens and"
+  echo "reports 10 prompt tokens. Worst case held per request at max_tokens=16: 11 x 2,500 + 16 x 10,000 = 187,500 nano-USD"
+  echo "(0.375% of the budget); actual: 10 x 2,500 + 16 x 10,000 = 185,000 (98.7% of the hold). 1,000 requests would cost"
+  echo "\$0.185, 3.7 times the budget. \"held per request\" is read from a 429's message; \"peak in flight\" counts requests"
+  echo "sent and not yet answered at one instant (1,000 means every request was sent before the first answer came back)."
   echo
-  "$java" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" dev.tokenrt.bench.BudgetRace --scenario single "${opts[@]}"
+  echo "## (a) one gateway process, SQLite ledger and counters (max_tokens=16)"
   echo
-  echo "## (b) three gateway processes, Redis counters, PostgreSQL ledger"
+  race --scenario single
   echo
-  "$java" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" dev.tokenrt.bench.BudgetRace --scenario multi "${opts[@]}"
+  echo "## (b) three gateway processes, Redis counters, PostgreSQL ledger (max_tokens=16, Redis command timeout 200 ms: the default)"
+  echo
+  race --scenario multi
+  echo
+  echo "## (b') the same with budgets.redis_timeout_ms: 2000"
+  echo
+  race --scenario multi --redis-timeout-ms 2000
+  echo
+  echo "## Sensitivity: a looser max_tokens (actual usage a smaller share of the hold)"
+  echo
+  for mt in 32 64; do
+    echo "### (a) one gateway, max_tokens=$mt"
+    echo
+    race --scenario single --max-tokens "$mt"
+    echo
+    echo "### (b) three gateways, max_tokens=$mt, budgets.redis_timeout_ms: 2000"
+    echo
+    race --scenario multi --max-tokens "$mt" --redis-timeout-ms 2000
+    echo
+  done
 } | tee "$out"
 echo "wrote $out" >&2
