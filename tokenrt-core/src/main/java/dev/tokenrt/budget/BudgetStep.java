@@ -149,6 +149,7 @@ public final class BudgetStep implements Interceptor {
             try {
                 r = store.reserve(holdId, plan.holds(), holdTtl);
             } catch (RuntimeException e) {
+                releaseQuietly(holdId);
                 return storeUnavailable(chain, ex, e);
             }
             if (r instanceof Reservation.Granted) {
@@ -481,6 +482,19 @@ public final class BudgetStep implements Interceptor {
                 + period + ") cannot cover this request: limit " + b.format(refused.limit()) + ", used "
                 + b.format(refused.used()) + ", held by requests in flight " + b.format(refused.held())
                 + ", this request needs up to " + b.format(line.amount()) + ".";
+    }
+
+    /**
+     * After a failed reserve the hold may exist all the same (the store applied it but its answer came too
+     * late, a timeout): release it now rather than leave it to block the budget until its TTL. Best effort;
+     * if the store is down the sweep removes it later.
+     */
+    private void releaseQuietly(String holdId) {
+        try {
+            store.release(holdId);
+        } catch (RuntimeException e) {
+            LOG.debug("releasing hold {} after a failed reserve failed too; it will expire: {}", holdId, e.toString());
+        }
     }
 
     private Outcome storeUnavailable(Chain chain, Exchange ex, RuntimeException e) {

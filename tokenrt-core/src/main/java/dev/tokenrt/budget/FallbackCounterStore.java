@@ -37,6 +37,13 @@ public final class FallbackCounterStore implements CounterStore {
             return primary.reserve(holdId, holds, ttl);
         } catch (CounterStoreUnavailableException e) {
             onFallback.accept(e);
+            // The primary may have taken the hold all the same (a timeout after it applied it): drop it there,
+            // or it would shrink the shared budget until its TTL. Best effort; the primary's sweep is the backstop.
+            try {
+                primary.release(holdId);
+            } catch (RuntimeException again) {
+                // still unreachable: its sweep releases the hold, if there is one, when it expires
+            }
             localHolds.add(holdId);
             return local.reserve(holdId, holds, ttl);
         }

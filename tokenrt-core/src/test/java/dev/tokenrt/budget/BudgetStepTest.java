@@ -598,6 +598,54 @@ class BudgetStepTest {
         assertThat(upstream.get(0).decisions()).containsExactly("budget:unchecked");
     }
 
+    /** A store that takes the hold and then fails to answer in time, as Redis under load past the command timeout. */
+    static final class LateStore implements CounterStore {
+        final InMemoryCounterStore inner;
+
+        LateStore(InMemoryCounterStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Reservation reserve(String holdId, List<Hold> holds, Duration ttl) {
+            inner.reserve(holdId, holds, ttl);
+            throw new CounterStoreUnavailableException("reserve: command timed out after 200 ms");
+        }
+
+        @Override
+        public void settle(String holdId, java.util.Map<String, Long> actual) {
+            inner.settle(holdId, actual);
+        }
+
+        @Override
+        public void release(String holdId) {
+            inner.release(holdId);
+        }
+
+        @Override
+        public int sweep(Instant now) {
+            return inner.sweep(now);
+        }
+
+        @Override
+        public State state(String key) {
+            return inner.state(key);
+        }
+    }
+
+    @Test
+    void aHoldTakenByAReserveThatTimedOutIsReleasedAtOnceNotLeftToBlockTheBudgetUntilItsTtl() {
+        Budget b = dayCost();
+        registry.put(b);
+        InMemoryCounterStore inner = new InMemoryCounterStore(clock);
+        Outcome o = run(step().counters(new LateStore(inner)).build(), big(100), complete(Usage.of(11, 1)));
+        assertThat(((Outcome.Failed) o).error().status()).isEqualTo(503);
+        assertThat(((Outcome.Failed) o).error().code()).isEqualTo("budget_store_unavailable");
+        assertThat(upstream).isEmpty();
+        assertThat(inner.openHolds()).isZero();
+        assertThat(inner.state(key(b, clock.instant()))).isEqualTo(new State(0, 0));
+    }
+
     @Test
     void requestsWithoutApplicableBudgetsPassUntouched() {
         registry.put(Budget.of("globex", Scope.TEAM, "globex", Period.DAY, Metric.COST_USD, 0, Action.DENY));

@@ -24,13 +24,16 @@ import java.util.Optional;
  * @param rateLimits    rate limits that apply to every request (keys may add their own)
  * @param definitions   budgets declared in the configuration file (the admin API adds more at run time)
  * @param holdTtl       a hold not settled by then (its process died) is swept
+ * @param redisTimeout  how long one Redis counter operation may take before it counts as the store failing
+ *                      (then {@code failOpen} decides); 200 ms by default, more on a loaded or distant Redis
  */
 public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean failOpen, Duration queueMaxWait,
         List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits, List<Budget> definitions,
-        Duration holdTtl) {
+        Duration holdTtl, Duration redisTimeout) {
 
     public static final BudgetSettings DEFAULTS = new BudgetSettings(ZoneId.of("UTC"), Optional.empty(), false,
-            Duration.ofSeconds(30), List.of(), Map.of(), List.of(), List.of(), Duration.ofMinutes(15));
+            Duration.ofSeconds(30), List.of(), Map.of(), List.of(), List.of(), Duration.ofMinutes(15),
+            Duration.ofMillis(200));
 
     public BudgetSettings {
         Objects.requireNonNull(zone, "zone");
@@ -41,16 +44,21 @@ public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean fai
         rateLimits = List.copyOf(rateLimits);
         definitions = List.copyOf(definitions);
         Objects.requireNonNull(holdTtl, "holdTtl");
+        Objects.requireNonNull(redisTimeout, "redisTimeout");
+        if (redisTimeout.isNegative() || redisTimeout.isZero()) {
+            throw new IllegalArgumentException("redisTimeout must be positive, got " + redisTimeout);
+        }
     }
 
     public BudgetSettings withRedisUrl(Optional<String> url) {
-        return new BudgetSettings(zone, url, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl);
+        return new BudgetSettings(zone, url, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl,
+                redisTimeout);
     }
 
     @Override
     public String toString() {
         return "BudgetSettings[zone=" + zone + ", redis=" + (redisUrl.isPresent() ? "<set>" : "<none>") + ", failOpen="
                 + failOpen + ", queueMaxWait=" + queueMaxWait + ", webhooks=" + webhooks.size() + ", tiers=" + tiers.keySet()
-                + ", rateLimits=" + rateLimits.size() + ", definitions=" + definitions.size() + ", holdTtl=" + holdTtl + "]";
+                + ", rateLimits=" + rateLimits.size() + ", definitions=" + definitions.size() + ", holdTtl=" + holdTtl + ", redisTimeout=" + redisTimeout + "]";
     }
 }

@@ -5,6 +5,7 @@ import dev.tokenrt.budget.BudgetSource;
 import dev.tokenrt.budget.BudgetStep;
 import dev.tokenrt.budget.CompositeBudgetSource;
 import dev.tokenrt.budget.CounterStore;
+import dev.tokenrt.budget.CounterStoreUnavailableException;
 import dev.tokenrt.budget.KeyBudgets;
 import dev.tokenrt.store.budget.JdbcBudgetRegistry;
 import dev.tokenrt.store.ledger.LedgerOptions;
@@ -94,12 +95,15 @@ final class Budgets implements AutoCloseable {
     static CounterStore openCounters(GatewayConfig config, Clock clock, GatewayMetrics metrics) {
         BudgetSettings bs = config.budgets();
         CounterStore primary = bs.redisUrl().isPresent()
-                ? RedisCounterStore.connect(bs.redisUrl().get(), RedisCounterStore.Options.defaults())
+                ? connectRedis(bs.redisUrl().get(), bs.redisTimeout())
                 : JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
         if (!bs.failOpen()) {
             return primary;
         }
-        java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong();
+        // Starts a log interval in the past: System.nanoTime() has an arbitrary origin (it may be small or negative),
+        // so a zero would silence the first outage's ERROR line whenever nanoTime() < 10 s.
+        java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong(
+                System.nanoTime() - 10_000_000_001L);
         return new FallbackCounterStore(primary, new InMemoryCounterStore(clock), e -> {
             metrics.budgetStoreFallback();
             long now = System.nanoTime();
@@ -109,6 +113,34 @@ final class Budgets implements AutoCloseable {
                         + "enforced per replica until it returns: {}", e.toString());
             }
         });
+    }
+
+    /** How long start-up keeps trying to reach Redis before the gateway gives up. */
+    private static final long REDIS_CONNECT_PATIENCE_NANOS = 10_000_000_000L;
+
+    /**
+     * Connects to Redis, trying again for a few seconds. The store's handshake must finish within its command
+     * timeout (200 ms by default), which a cold JVM on a busy machine can miss on its first connection (seen with three
+     * gateways starting at once on two cores); the next attempt, with the classes loaded, is quick.
+     */
+    private static CounterStore connectRedis(String url, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + REDIS_CONNECT_PATIENCE_NANOS;
+        while (true) {
+            try {
+                return RedisCounterStore.connect(url, RedisCounterStore.Options.defaults().withCommandTimeout(timeout));
+            } catch (CounterStoreUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.warn("budget counter store not reachable yet, trying again: {}", e.getMessage());
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The pipeline steps, in order: rate limits, then budgets. Caches go before these when they arrive. */

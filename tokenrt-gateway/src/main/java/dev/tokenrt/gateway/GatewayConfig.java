@@ -316,8 +316,10 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         }
         java.time.Duration holdTtl = millis(b, "hold_ttl_ms", "budgets.hold_ttl_ms", env)
                 .orElse(BudgetSettings.DEFAULTS.holdTtl());
+        java.time.Duration redisTimeout = number(b, "redis_timeout_ms", "budgets.redis_timeout_ms", env, 1, 60_000)
+                .map(java.time.Duration::ofMillis).orElse(BudgetSettings.DEFAULTS.redisTimeout());
         return new BudgetSettings(zone, redis, policy.equals("fail_open"), queue, hooks, tiers, limits, definitions,
-                holdTtl);
+                holdTtl, redisTimeout);
     }
 
     /** A copy of a YAML subtree with ${ENV} substituted in every string value. */

@@ -91,6 +91,19 @@ class GatewayConfigTest {
     }
 
     @Test
+    void theRedisCounterTimeoutIsConfigurableAndBounded(@TempDir Path dir) throws Exception {
+        Path none = Files.writeString(dir.resolve("n.yaml"), "budgets: {on_store_failure: fail_open}\n");
+        assertThat(GatewayConfig.load(Optional.of(none), Map.of()).budgets().redisTimeout())
+                .isEqualTo(java.time.Duration.ofMillis(200));
+        Path set = Files.writeString(dir.resolve("s.yaml"), "budgets: {redis_timeout_ms: 1500}\n");
+        assertThat(GatewayConfig.load(Optional.of(set), Map.of()).budgets().redisTimeout())
+                .isEqualTo(java.time.Duration.ofMillis(1500));
+        Path zero = Files.writeString(dir.resolve("z.yaml"), "budgets: {redis_timeout_ms: 0}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(zero), Map.of()))
+                .hasMessageContaining("budgets.redis_timeout_ms");
+    }
+
+    @Test
     void theGatewayRefusesToStartWithoutAMasterKeyUnlessInsecureDev() {
         GatewayConfig c = GatewayConfig.load(Optional.empty(), Map.of());
         assertThatThrownBy(() -> Gateway.start(c, false)).hasMessageContaining("TOKENRT_MASTER_KEY");
