@@ -25,7 +25,8 @@ import java.util.Optional;
  * @param definitions   budgets declared in the configuration file (the admin API adds more at run time)
  * @param holdTtl       a hold not settled by then (its process died) is swept
  * @param redisTimeout  how long one Redis counter operation may take before it counts as the store failing
- *                      (then {@code failOpen} decides); 200 ms by default, more on a loaded or distant Redis
+ *                      (then {@code failOpen} decides); 1 s by default: at 200 ms a loaded 2-core machine answered
+ *                      503 to some of 1,000 racing requests (bench/results/budget-race-2026-11-23.md)
  */
 public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean failOpen, Duration queueMaxWait,
         List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits, List<Budget> definitions,
@@ -33,7 +34,7 @@ public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean fai
 
     public static final BudgetSettings DEFAULTS = new BudgetSettings(ZoneId.of("UTC"), Optional.empty(), false,
             Duration.ofSeconds(30), List.of(), Map.of(), List.of(), List.of(), Duration.ofMinutes(15),
-            Duration.ofMillis(200));
+            Duration.ofMillis(1000));
 
     public BudgetSettings {
         Objects.requireNonNull(zone, "zone");
