@@ -70,7 +70,8 @@ class SqliteCounterStoreTest extends JdbcCounterStoreContract {
             while (rs.next()) {
                 versions.add(rs.getString(1));
             }
-            assertThat(versions).containsExactly("1", "2");
+            // The ledger (V1) and the counters (V2) share one history with the other stores (keys V3, budgets V4).
+            assertThat(versions).startsWith("1", "2").doesNotHaveDuplicates();
         }
         try (CounterStore again = JdbcCounterStore.sqlite(data, options(clock))) {
             assertThat(again.state("a")).isEqualTo(new State(0, 10));
