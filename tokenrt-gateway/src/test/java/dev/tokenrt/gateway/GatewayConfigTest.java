@@ -94,7 +94,7 @@ class GatewayConfigTest {
     void theRedisCounterTimeoutIsConfigurableAndBounded(@TempDir Path dir) throws Exception {
         Path none = Files.writeString(dir.resolve("n.yaml"), "budgets: {on_store_failure: fail_open}\n");
         assertThat(GatewayConfig.load(Optional.of(none), Map.of()).budgets().redisTimeout())
-                .isEqualTo(java.time.Duration.ofMillis(200));
+                .isEqualTo(BudgetSettings.DEFAULTS.redisTimeout()).isEqualTo(java.time.Duration.ofSeconds(1));
         Path set = Files.writeString(dir.resolve("s.yaml"), "budgets: {redis_timeout_ms: 1500}\n");
         assertThat(GatewayConfig.load(Optional.of(set), Map.of()).budgets().redisTimeout())
                 .isEqualTo(java.time.Duration.ofMillis(1500));
