@@ -148,6 +148,7 @@ public final class GatewayServer implements AutoCloseable {
             req.pause();
             if (path.startsWith("/admin/")) {
                 if (!isMaster(presented)) {
+                    req.resume(); // an unread body is discarded, so the connection stays usable
                     fail(req.response(), face, GatewayError.of(GatewayError.Kind.AUTHENTICATION,
                             "The admin API takes the master key (TOKENRT_MASTER_KEY) as 'Authorization: Bearer <key>'.")
                             .withCode("invalid_api_key"), "");
@@ -161,6 +162,7 @@ public final class GatewayServer implements AutoCloseable {
                 return;
             }
             if (presented == null || presented.isEmpty()) {
+                req.resume();
                 fail(req.response(), face, GatewayError.of(GatewayError.Kind.AUTHENTICATION,
                         "Missing API key. Pass it as 'Authorization: Bearer <key>'.").withCode("invalid_api_key"), "");
                 return;
@@ -173,14 +175,18 @@ public final class GatewayServer implements AutoCloseable {
                     auth = keys.authenticate(presented, runtime.clock().instant());
                 } catch (RuntimeException e) {
                     LOG.error("key lookup failed on {} {}: {}", m, path, e.toString());
+                    req.resume();
                     fail(req.response(), face, GatewayError.of(GatewayError.Kind.UNAVAILABLE,
                             "The key store is unavailable; try again.").withCode("key_store_unavailable"), "");
                     return;
                 }
                 switch (auth) {
                     case Authentication.Accepted a -> route(req, m, path, face, new Caller(Optional.of(a.key())));
-                    case Authentication.Refused r -> fail(req.response(), face, GatewayError.of(
-                            GatewayError.Kind.AUTHENTICATION, r.message()).withCode("invalid_api_key"), "");
+                    case Authentication.Refused r -> {
+                        req.resume();
+                        fail(req.response(), face, GatewayError.of(GatewayError.Kind.AUTHENTICATION, r.message())
+                                .withCode("invalid_api_key"), "");
+                    }
                 }
             });
         } catch (RuntimeException e) {
@@ -192,10 +198,6 @@ public final class GatewayServer implements AutoCloseable {
     /** Who is calling: the master key (no virtual key), or a virtual key with its attribution and limits. */
     record Caller(Optional<VirtualKey> key) {
         static final Caller MASTER = new Caller(Optional.empty());
-
-        String keyId() {
-            return key.map(VirtualKey::id).orElse("");
-        }
     }
 
     private void route(HttpServerRequest req, HttpMethod m, String path, ClientFace face, Caller caller) {
@@ -210,6 +212,7 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private static void unknownRoute(HttpServerRequest req, ClientFace face, HttpMethod m, String path) {
+        req.resume(); // discard any body, so the connection stays usable
         fail(req.response(), face, GatewayError.of(GatewayError.Kind.NOT_FOUND,
                 "Unknown route " + m.name() + " " + path + ".").withCode("unknown_url"), "");
     }
