@@ -35,7 +35,7 @@ public final class GatewayLoadBench {
     /** Options, with the defaults of the recorded runs. */
     record Options(List<Double> rates, Duration warmup, Duration duration, Duration jitWarmup, int upstreamLatencyMs,
             int chunks, int streamChunkIntervalMs, int pool, int smallTokens, double streamRate, double largeRate,
-            int largeTokens, int repeats, String model, Path cliJar, List<String> gatewayJavaOptions, Path outDir, String tag,
+            int largeTokens, int repeats, double quietPercent, int attempts, String model, Path cliJar, List<String> gatewayJavaOptions, Path outDir, String tag,
             boolean keepWork, String command) {
 
         static Options parse(String[] args) {
@@ -75,6 +75,8 @@ public final class GatewayLoadBench {
                     Double.parseDouble(take(m, "large-rate", "20")),
                     Integer.parseInt(take(m, "large-tokens", "20000")),
                     Integer.parseInt(take(m, "repeats", "1")),
+                    Double.parseDouble(take(m, "quiet-percent", "25")),
+                    Integer.parseInt(take(m, "attempts", "3")),
                     take(m, "model", "gpt-4o-mini"),
                     Path.of(take(m, "cli-jar", "tokenrt-cli/target/tokenrt-cli.jar")),
                     List.of(take(m, "gateway-java-opts", "").trim().split("\\s+")).stream().filter(s -> !s.isEmpty()).toList(),
@@ -98,12 +100,16 @@ public final class GatewayLoadBench {
             usage: GatewayLoadBench [--rates 500,1000,2000] [--warmup-s 5] [--duration-s 20] [--jit-warmup-s 15]
                                     [--upstream-latency-ms 20] [--chunks 20] [--stream-chunk-interval-ms 5]
                                     [--pool 256] [--small-tokens 100] [--stream-rate 500] [--large-rate 20]
-                                    [--large-tokens 20000] [--repeats 1] [--model gpt-4o-mini]
+                                    [--large-tokens 20000] [--repeats 1] [--quiet-percent 25] [--attempts 3]
+                                    [--model gpt-4o-mini]
                                     [--cli-jar tokenrt-cli/target/tokenrt-cli.jar] [--gateway-java-opts "..."]
                                     [--out-dir bench/results] [--tag NAME] [--keep-work true]
                                     [--command "how it was run"]
               A rate of 0 skips the streamed or the large-prompt scenario. --repeats runs each non-streamed
-              small-prompt pair (direct, then gateway) that many times; the report gives the median.""";
+              small-prompt pair (direct, then gateway) that many times; the report gives the median.
+              The machine may be shared: before each pair the bench waits (up to 2 min) until other processes
+              use less than --quiet-percent of one core, and a pair during which they used more is run again,
+              up to --attempts times (the last attempt is kept, marked, if none was quiet).""";
 
     /** One measured run and what the processes cost during its window. */
     record Row(String scenario, String path, int repeat, int promptTokens, LoadResult result, OptionalDouble gatewayCpuPercent,
@@ -159,19 +165,16 @@ public final class GatewayLoadBench {
         }
         for (int rep = 1; rep <= o.repeats(); rep++) {
             for (double rate : o.rates()) {
-                rows.add(bench.run("chat", "direct", rep, small, false, rate));
-                rows.add(bench.run("chat", "gateway", rep, small, false, rate));
+                rows.addAll(bench.pair("chat", rep, small, false, rate));
             }
         }
         if (o.streamRate() > 0) {
             ChatBodies.Body streamed = ChatBodies.chat(o.model(), o.smallTokens(), true);
-            rows.add(bench.run("stream", "direct", 1, streamed, true, o.streamRate()));
-            rows.add(bench.run("stream", "gateway", 1, streamed, true, o.streamRate()));
+            rows.addAll(bench.pair("stream", 1, streamed, true, o.streamRate()));
         }
         if (o.largeRate() > 0) {
             ChatBodies.Body large = ChatBodies.chat(o.model(), o.largeTokens(), false);
-            rows.add(bench.run("chat-large", "direct", 1, large, false, o.largeRate()));
-            rows.add(bench.run("chat-large", "gateway", 1, large, false, o.largeRate()));
+            rows.addAll(bench.pair("chat-large", 1, large, false, o.largeRate()));
         }
         String finalMetrics = gateway.metrics().orElse("");
         long gatewayRequests = sumMetric(finalMetrics, "tokenrt_requests_total");
@@ -182,7 +185,7 @@ public final class GatewayLoadBench {
         Runtime.getRuntime().removeShutdownHook(cleanup);
 
         LoadReport report = new LoadReport(machine, o, rows, gateway.command(), gatewayRequests, bench.sentThroughGateway,
-                ledgerBytes, peakRss, Files.readString(gatewayLog));
+                ledgerBytes, peakRss, Files.readString(gatewayLog), bench.discarded());
         String date = LocalDate.now(ZoneOffset.UTC).toString();
         Files.createDirectories(o.outDir());
         Path md = o.outDir().resolve("gateway-load-" + date + o.tag() + ".md");
@@ -227,6 +230,59 @@ public final class GatewayLoadBench {
         sentThroughGateway += r.sent();
         log(String.format("  warm-up done: %d sent, %d ok, p99 %.2f ms, errors %s", r.sent(), r.ok(),
                 r.latency().p99() / 1000.0, r.errors()));
+    }
+
+    /** Pairs run again because other processes were busy, for the report. */
+    private final List<String> discarded = new ArrayList<>();
+
+    /** A direct run and a gateway run at the same rate, while the rest of the machine is quiet, retried if it was not. */
+    private List<Row> pair(String scenario, int repeat, ChatBodies.Body body, boolean stream, double rate)
+            throws InterruptedException {
+        List<Row> last = List.of();
+        for (int attempt = 1; attempt <= options.attempts(); attempt++) {
+            awaitQuiet();
+            Row direct = run(scenario, "direct", repeat, body, stream, rate);
+            Row viaGateway = run(scenario, "gateway", repeat, body, stream, rate);
+            last = List.of(direct, viaGateway);
+            double other = Math.max(direct.otherCpuPercent().orElse(0), viaGateway.otherCpuPercent().orElse(0));
+            if (other <= options.quietPercent()) {
+                return last;
+            }
+            String note = String.format(java.util.Locale.ROOT, "%s @%s #%d attempt %d: other processes used %.0f%%",
+                    scenario, rate, repeat, attempt, other);
+            discarded.add(note + (attempt < options.attempts() ? ", run again" : ", kept (no quiet attempt left)"));
+            log("  disturbed: " + note);
+        }
+        return last;
+    }
+
+    /** Waits until processes other than the bench and the gateway use less than the quiet threshold (2 min at most). */
+    private void awaitQuiet() throws InterruptedException {
+        long self = ProcessHandle.current().pid();
+        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < end) {
+            long m0 = ProcStats.machineBusyNanos().orElse(-1L);
+            long s0 = ProcStats.cpuNanos(self).orElse(0L);
+            long g0 = gateway.cpuNanos().orElse(0L);
+            long t0 = System.nanoTime();
+            Thread.sleep(2000);
+            long m1 = ProcStats.machineBusyNanos().orElse(-1L);
+            if (m0 < 0 || m1 < 0) {
+                return;
+            }
+            double other = 100.0 * ((m1 - m0) - (ProcStats.cpuNanos(self).orElse(0L) - s0)
+                    - (gateway.cpuNanos().orElse(0L) - g0)) / (System.nanoTime() - t0);
+            if (other <= options.quietPercent()) {
+                return;
+            }
+            log(String.format(java.util.Locale.ROOT, "  waiting for a quiet machine: other processes use %.0f%%", other));
+            Thread.sleep(3000);
+        }
+        log("  the machine stayed busy for 2 min; measuring anyway");
+    }
+
+    List<String> discarded() {
+        return discarded;
     }
 
     private Row run(String scenario, String path, int repeat, ChatBodies.Body body, boolean stream, double rate) throws InterruptedException {

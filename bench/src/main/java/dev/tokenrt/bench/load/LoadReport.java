@@ -18,7 +18,13 @@ import java.util.stream.Collectors;
  */
 record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> rows, List<String> gatewayCommand,
         long gatewayRequestsCounted, long gatewayRequestsSent, long ledgerBytes, Optional<Long> gatewayPeakRssKb,
-        String gatewayLog) {
+        String gatewayLog, List<String> discarded) {
+
+    LoadReport {
+        rows = List.copyOf(rows);
+        gatewayCommand = List.copyOf(gatewayCommand);
+        discarded = List.copyOf(discarded);
+    }
 
     /** Where the figures were taken. */
     record Machine(int cores, String cpu, long memoryKb, String jdk, String os, String loadAverage) {
@@ -98,6 +104,10 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
                         .map(r -> r.scenario() + "@" + fmtRate(r.result().ratePerSecond()) + " "
                                 + String.format(Locale.ROOT, "%.3f", r.gatewayOverheadMeanMicros().getAsDouble() / 1000))
                         .collect(Collectors.joining(", "))).append(" ms.\n");
+        sb.append("- Shared machine: pairs run only when other processes used under ")
+                .append(String.format(Locale.ROOT, "%.0f", options.quietPercent())).append(" % of a core; ")
+                .append(discarded.isEmpty() ? "no pair had to be run again.\n"
+                        : "run again because others were busy: " + String.join("; ", discarded) + ".\n");
         sb.append("- Gateway log: ").append(gatewayLog.lines().count()).append(" lines, ").append(gatewayWarnings())
                 .append(" WARN/ERROR.\n");
         return sb.toString();
