@@ -2,7 +2,7 @@
 # The gateway's load benchmark in one go: builds the CLI and the bench, starts a fake OpenAI upstream and
 # `tokenrt serve` (its own JVM) on loopback, drives both with an open-loop generator at each rate, and writes
 # bench/results/gateway-load-<date>.md and .csv. Everything it starts is stopped at the end, on Ctrl-C and on
-# failure; the whole run is bounded by LOAD_TIMEOUT seconds (default 1800).
+# failure; the whole run is bounded by LOAD_TIMEOUT seconds (default 3600; waiting for a quiet machine counts).
 #
 # Usage: bench/load.sh [GatewayLoadBench options]      (bench/load.sh --help lists them)
 #   bench/load.sh                                       # 500, 1000, 2000/s; streamed at 500/s; 20k-token prompt at 20/s
@@ -24,8 +24,9 @@ fi
 
 # The bench runs in its own session (process group) so that whatever it started can be stopped with it, even if
 # it is killed before its own shutdown hook runs.
+command="bench/load.sh${*:+ $(printf '%q ' "$@")}"
 setsid "$java" ${BENCH_JAVA_OPTS:--Xms512m -Xmx2g} -cp bench/target/benchmarks.jar \
-    dev.tokenrt.bench.load.GatewayLoadBench --command "bench/load.sh $*" "$@" &
+    dev.tokenrt.bench.load.GatewayLoadBench --command "${command% }" "$@" &
 pid=$!
 stop() {
   trap - INT TERM EXIT
@@ -39,7 +40,7 @@ stop() {
 trap 'stop; exit 130' INT TERM
 trap stop EXIT
 
-limit=${LOAD_TIMEOUT:-1800}
+limit=${LOAD_TIMEOUT:-3600}
 ( sleep "$limit"; echo "[load] time limit of $limit s reached" >&2; kill -TERM -- "-$pid" 2>/dev/null ) &
 watchdog=$!
 status=0

@@ -140,7 +140,7 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
     private void summary(StringBuilder sb) {
         List<Double> rates = rows.stream().filter(r -> r.scenario().equals("chat")).map(r -> r.result().ratePerSecond())
                 .distinct().toList();
-        int repeats = (int) rows.stream().mapToInt(Row::repeat).max().orElse(1);
+        int repeats = rows.stream().mapToInt(Row::repeat).max().orElse(1);
         if (rates.isEmpty()) {
             return;
         }
@@ -266,8 +266,8 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
                     String.format(Locale.ROOT, "%.0f", x.seconds()), Long.toString(x.sent()), Long.toString(x.ok()),
                     String.format(Locale.ROOT, "%.1f", x.okPerSecond()), Long.toString(x.errorCount()), x.errorSummary(),
                     csvPcts(x.latency()), csvPcts(x.firstChunk()), ms(x.sendLag().p99()), ms(x.sendLag().max()),
-                    pct(r.gatewayCpuPercent()), r.gatewayRssKb().map(kb -> Long.toString(kb / 1024)).orElse(""),
-                    pct(r.benchCpuPercent()), pct(r.otherCpuPercent()),
+                    num(r.gatewayCpuPercent()), r.gatewayRssKb().map(kb -> Long.toString(kb / 1024)).orElse(""),
+                    num(r.benchCpuPercent()), num(r.otherCpuPercent()),
                     r.gatewayOverheadMeanMicros().isPresent()
                             ? String.format(Locale.ROOT, "%.3f", r.gatewayOverheadMeanMicros().getAsDouble() / 1000) : "",
                     ms(x.service().p50()), ms(x.service().p99())));
@@ -291,6 +291,10 @@ record LoadReport(Machine machine, GatewayLoadBench.Options options, List<Row> r
 
     private static String pct(OptionalDouble d) {
         return d.isPresent() ? String.format(Locale.ROOT, "%.0f%%", d.getAsDouble()) : "";
+    }
+
+    private static String num(OptionalDouble d) {
+        return d.isPresent() ? String.format(Locale.ROOT, "%.1f", d.getAsDouble()) : "";
     }
 
     private static String fmtRate(double r) {
