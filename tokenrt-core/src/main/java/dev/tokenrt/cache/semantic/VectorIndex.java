@@ -1,0 +1,54 @@
+package dev.tokenrt.cache.semantic;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Nearest-neighbour search over unit vectors, split into partitions that never see each other: a partition
+ * is a cache namespace plus everything around the compared text (model, parameters, system prompt, earlier
+ * turns, tools), so a query is only ever compared with entries whose context is identical. Implementations:
+ * Lucene HNSW on disk (one machine) and pgvector in PostgreSQL (shared by replicas).
+ */
+public interface VectorIndex extends AutoCloseable {
+
+    /**
+     * Adds (or replaces) an entry.
+     *
+     * @param partition the namespace and context hash the entry belongs to
+     * @param id        the entry's id, unique across partitions
+     * @param vector    a unit vector of the index's dimension
+     * @param expiresAt after this instant the entry is never returned and may be dropped
+     */
+    void add(String partition, String id, float[] vector, Instant expiresAt);
+
+    /** The {@code k} entries of {@code partition} nearest to {@code vector}, best first, none expired at {@code now}. */
+    List<Neighbour> search(String partition, float[] vector, int k, Instant now);
+
+    /** Removes one entry; true if it was there. */
+    boolean remove(String id);
+
+    /** Removes every entry of the partitions that start with {@code prefix} (a namespace); returns how many. */
+    long removePartitions(String prefix);
+
+    /** Drops expired entries; returns how many. */
+    long sweep(Instant now);
+
+    /** Entries held (expired ones not yet swept included). */
+    long size();
+
+    @Override
+    void close();
+
+    /**
+     * One search result.
+     *
+     * @param id    the entry's id
+     * @param score the cosine similarity with the query, in [-1, 1]
+     */
+    record Neighbour(String id, float score) {
+        public Neighbour {
+            Objects.requireNonNull(id, "id");
+        }
+    }
+}
