@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param errorType      the error type for failed requests, empty otherwise
  * @param latencyMillis  total time from arrival to the last byte
  * @param firstChunkMillis time to the first streamed chunk (or to the response for non-streamed), -1 if none
+ * @param savedInputTokens  for a cache hit, the prompt tokens the upstream call would have billed; 0 otherwise
+ * @param savedOutputTokens for a cache hit, the generated tokens it would have billed; 0 otherwise
  */
 public record LedgerEntry(
         String requestId,
@@ -46,7 +48,9 @@ public record LedgerEntry(
         int status,
         String errorType,
         long latencyMillis,
-        long firstChunkMillis) {
+        long firstChunkMillis,
+        long savedInputTokens,
+        long savedOutputTokens) {
 
     public LedgerEntry {
         Objects.requireNonNull(requestId, "requestId");
@@ -59,6 +63,17 @@ public record LedgerEntry(
         Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(route, "route");
         Objects.requireNonNull(errorType, "errorType");
+        if (savedInputTokens < 0 || savedOutputTokens < 0) {
+            throw new IllegalArgumentException("saved tokens cannot be negative");
+        }
+    }
+
+    /** A row that saved nothing: no cache hit. */
+    public LedgerEntry(String requestId, Instant time, Attribution attribution, String provider, String modelRequested,
+            String modelServed, Usage usage, long costNanos, CacheOutcome cache, long savedCostNanos, String route,
+            boolean stream, int status, String errorType, long latencyMillis, long firstChunkMillis) {
+        this(requestId, time, attribution, provider, modelRequested, modelServed, usage, costNanos, cache,
+                savedCostNanos, route, stream, status, errorType, latencyMillis, firstChunkMillis, 0, 0);
     }
 
     /** Who a request belongs to. Empty strings mean "not given"; tags are free-form labels. */

@@ -20,9 +20,19 @@ public record UsageReport(List<Row> rows, Totals totals) {
         }
     }
 
-    /** Sums over a set of ledger rows. Money in nano-USD. */
+    /**
+     * Sums over a set of ledger rows. Money in nano-USD. Tokens are what was billed; {@code savedInputTokens}
+     * and {@code savedOutputTokens} are what cache hits did not have to buy, priced in {@code savedCostNanos}.
+     */
     public record Totals(long requests, long errors, long inputTokens, long outputTokens, long cachedInputTokens,
-            long cacheWriteTokens, long reasoningTokens, long costNanos, long cacheHits, long savedCostNanos) {
-        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            long cacheWriteTokens, long reasoningTokens, long costNanos, long cacheHits, long savedCostNanos,
+            long savedInputTokens, long savedOutputTokens) {
+        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        public Totals(long requests, long errors, long inputTokens, long outputTokens, long cachedInputTokens,
+                long cacheWriteTokens, long reasoningTokens, long costNanos, long cacheHits, long savedCostNanos) {
+            this(requests, errors, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens,
+                    costNanos, cacheHits, savedCostNanos, 0, 0);
+        }
     }
 }

@@ -60,6 +60,8 @@ public final class AccountingStep implements Interceptor {
                 long cost = record(c.exchange(), usage, 200, "", millis(c.exchange(), now), millis(c.exchange(), now));
                 ChatResponse r = c.response();
                 ChatResponse settled = new ChatResponse(r.id(), r.model(), r.content(), r.stopReason(), usage, r.created());
+                // A cached answer shows the usage it was first produced with (what the client would have paid); its
+                // cost is zero (record says so).
                 yield new Outcome.Complete(settled, c.exchange(), c.usageReported(), cost);
             }
             case Outcome.Streamed s -> new Outcome.Streamed(new AccountingStream(s.events(), s.exchange()), s.exchange());
@@ -100,14 +102,20 @@ public final class AccountingStep implements Interceptor {
         return Math.max(0, (nowNanos - ex.startNanos()) / 1_000_000);
     }
 
-    /** Appends the row and tells the observers; returns the cost in nano-USD. */
+    /**
+     * Appends the row and tells the observers; returns what the request cost in nano-USD. An answer served from the cache
+     * bills nothing: its row has zero usage and cost, and records the usage it stood in for as saved tokens,
+     * priced at today's prices as the saved cost.
+     */
     private long record(Exchange ex, Usage usage, int status, String errorType, long latencyMillis, long firstChunkMillis) {
         String provider = ex.route().map(Exchange.Route::provider).orElse("");
         String model = servedModel(ex);
         long cost = provider.isEmpty() ? 0 : pricing.costNanos(provider, model, usage).orElse(0);
+        boolean hit = ex.servedFromCache();
         LedgerEntry entry = new LedgerEntry(ex.requestId(), ex.arrival(), ex.attribution(), provider, ex.clientModel(),
-                model, usage, cost, LedgerEntry.CacheOutcome.BYPASS, 0, String.join(",", ex.decisions()),
-                ex.request().stream(), status, errorType, latencyMillis, firstChunkMillis);
+                model, hit ? Usage.NONE : usage, hit ? 0 : cost, ex.cache(), hit ? cost : 0,
+                String.join(",", ex.decisions()), ex.request().stream(), status, errorType, latencyMillis,
+                firstChunkMillis, hit ? usage.inputTokens() : 0, hit ? usage.outputTokens() : 0);
         try {
             ledger.append(entry);
         } catch (RuntimeException e) {
@@ -120,7 +128,7 @@ public final class AccountingStep implements Interceptor {
                 LOG.warn("request observer failed for request {}", ex.requestId(), e);
             }
         }
-        return cost;
+        return hit ? 0 : cost;
     }
 
     /** Watches a stream pass and records it once: at its end, at a failure, or when the client closes it. */

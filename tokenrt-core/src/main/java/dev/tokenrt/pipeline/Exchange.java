@@ -2,6 +2,7 @@ package dev.tokenrt.pipeline;
 
 import dev.tokenrt.chat.ChatRequest;
 import dev.tokenrt.ledger.LedgerEntry.Attribution;
+import dev.tokenrt.ledger.LedgerEntry.CacheOutcome;
 import dev.tokenrt.tokens.TokenCount;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,9 @@ import java.util.Optional;
  * @param route        where the request goes, once routing has decided
  * @param inputCount   the locally counted prompt tokens, once counted
  * @param decisions    policy decisions taken so far ("alias:fast->gpt-4o-mini", "fallback:…", "clamp:max_tokens=…")
+ * @param cache        how the response cache took part: {@code BYPASS} until the cache step says otherwise; a
+ *                     {@code HIT} or {@code SEMANTIC} exchange was answered from the cache, so it is recorded as
+ *                     saving its usage rather than spending it
  */
 public record Exchange(
         String requestId,
@@ -38,7 +42,8 @@ public record Exchange(
         long startNanos,
         Optional<Route> route,
         Optional<TokenCount> inputCount,
-        List<String> decisions) {
+        List<String> decisions,
+        CacheOutcome cache) {
 
     public Exchange {
         Objects.requireNonNull(requestId, "requestId");
@@ -51,12 +56,13 @@ public record Exchange(
         Objects.requireNonNull(route, "route");
         Objects.requireNonNull(inputCount, "inputCount");
         decisions = List.copyOf(decisions);
+        Objects.requireNonNull(cache, "cache");
     }
 
     public static Exchange start(String requestId, ChatRequest request, String clientFormat, Attribution attribution,
             Map<String, String> headers, Instant arrival, long startNanos) {
         return new Exchange(requestId, request, clientFormat, request.model(), attribution, headers, arrival, startNanos,
-                Optional.empty(), Optional.empty(), List.of());
+                Optional.empty(), Optional.empty(), List.of(), CacheOutcome.BYPASS);
     }
 
     public Optional<String> header(String lowerCaseName) {
@@ -65,29 +71,39 @@ public record Exchange(
 
     public Exchange withRequest(ChatRequest r) {
         return new Exchange(requestId, r, clientFormat, clientModel, attribution, headers, arrival, startNanos, route,
-                inputCount, decisions);
+                inputCount, decisions, cache);
     }
 
     public Exchange withRoute(Route r) {
         return new Exchange(requestId, request, clientFormat, clientModel, attribution, headers, arrival, startNanos,
-                Optional.of(r), inputCount, decisions);
+                Optional.of(r), inputCount, decisions, cache);
     }
 
     public Exchange withInputCount(TokenCount c) {
         return new Exchange(requestId, request, clientFormat, clientModel, attribution, headers, arrival, startNanos,
-                route, Optional.of(c), decisions);
+                route, Optional.of(c), decisions, cache);
     }
 
     public Exchange withAttribution(Attribution a) {
         return new Exchange(requestId, request, clientFormat, clientModel, a, headers, arrival, startNanos, route,
-                inputCount, decisions);
+                inputCount, decisions, cache);
     }
 
     public Exchange withDecision(String decision) {
         List<String> d = new ArrayList<>(decisions);
         d.add(decision);
         return new Exchange(requestId, request, clientFormat, clientModel, attribution, headers, arrival, startNanos,
-                route, inputCount, d);
+                route, inputCount, d, cache);
+    }
+
+    public Exchange withCache(CacheOutcome c) {
+        return new Exchange(requestId, request, clientFormat, clientModel, attribution, headers, arrival, startNanos,
+                route, inputCount, decisions, c);
+    }
+
+    /** True when the answer came from the response cache (exact or semantic), not from a provider. */
+    public boolean servedFromCache() {
+        return cache == CacheOutcome.HIT || cache == CacheOutcome.SEMANTIC;
     }
 
     /**

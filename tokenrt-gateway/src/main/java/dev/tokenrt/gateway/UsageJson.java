@@ -36,5 +36,7 @@ public final class UsageJson {
         o.put("cost_usd", Money.format(t.costNanos()));
         o.put("cache_hits", t.cacheHits());
         o.put("saved_cost_usd", Money.format(t.savedCostNanos()));
+        o.put("saved_input_tokens", t.savedInputTokens());
+        o.put("saved_output_tokens", t.savedOutputTokens());
     }
 }

@@ -20,8 +20,8 @@ final class DailyRollup {
     /** The same upsert in both dialects; the target table name qualifies the existing row. */
     static final String UPSERT = "INSERT INTO usage_daily (day, provider, model_served, key_id, user_id, project, "
             + "team, requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
-            + "reasoning_tokens, cost_nanos, cache_hits, saved_cost_nanos) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "reasoning_tokens, cost_nanos, cache_hits, saved_cost_nanos, saved_input_tokens, saved_output_tokens) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             + "ON CONFLICT (day, provider, model_served, key_id, user_id, project, team) DO UPDATE SET "
             + "requests = usage_daily.requests + excluded.requests, "
             + "errors = usage_daily.errors + excluded.errors, "
@@ -32,7 +32,9 @@ final class DailyRollup {
             + "reasoning_tokens = usage_daily.reasoning_tokens + excluded.reasoning_tokens, "
             + "cost_nanos = usage_daily.cost_nanos + excluded.cost_nanos, "
             + "cache_hits = usage_daily.cache_hits + excluded.cache_hits, "
-            + "saved_cost_nanos = usage_daily.saved_cost_nanos + excluded.saved_cost_nanos";
+            + "saved_cost_nanos = usage_daily.saved_cost_nanos + excluded.saved_cost_nanos, "
+            + "saved_input_tokens = usage_daily.saved_input_tokens + excluded.saved_input_tokens, "
+            + "saved_output_tokens = usage_daily.saved_output_tokens + excluded.saved_output_tokens";
 
     record Key(long day, String provider, String model, String keyId, String user, String project, String team) {
         // Keys are upserted in this order so that two PostgreSQL writers never lock rows in opposite orders.
@@ -66,7 +68,7 @@ final class DailyRollup {
         }
         Map<Key, long[]> sums = new TreeMap<>(Key.ORDER);
         for (LedgerEntry e : inserted) {
-            long[] s = sums.computeIfAbsent(Key.of(e), k -> new long[10]);
+            long[] s = sums.computeIfAbsent(Key.of(e), k -> new long[12]);
             var u = e.usage();
             s[0] += 1;
             s[1] += isError(e) ? 1 : 0;
@@ -78,6 +80,8 @@ final class DailyRollup {
             s[7] += e.costNanos();
             s[8] += isCacheHit(e) ? 1 : 0;
             s[9] += e.savedCostNanos();
+            s[10] += e.savedInputTokens();
+            s[11] += e.savedOutputTokens();
         }
         try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
             for (var entry : sums.entrySet()) {

@@ -41,11 +41,13 @@ final class Reports {
     private static final String RAW_SUMS = "COUNT(*), SUM(CASE WHEN r.status >= 400 THEN 1 ELSE 0 END), "
             + "SUM(r.input_tokens), SUM(r.output_tokens), SUM(r.cache_read_tokens), "
             + "SUM(r.cache_write_5m_tokens + r.cache_write_1h_tokens), SUM(r.reasoning_tokens), SUM(r.cost_nanos), "
-            + "SUM(CASE WHEN r.cache_outcome IN ('hit', 'semantic') THEN 1 ELSE 0 END), SUM(r.saved_cost_nanos)";
+            + "SUM(CASE WHEN r.cache_outcome IN ('hit', 'semantic') THEN 1 ELSE 0 END), SUM(r.saved_cost_nanos), "
+            + "SUM(r.saved_input_tokens), SUM(r.saved_output_tokens)";
 
     private static final String ROLLUP_SUMS = "SUM(u.requests), SUM(u.errors), SUM(u.input_tokens), "
             + "SUM(u.output_tokens), SUM(u.cache_read_tokens), SUM(u.cache_write_tokens), SUM(u.reasoning_tokens), "
-            + "SUM(u.cost_nanos), SUM(u.cache_hits), SUM(u.saved_cost_nanos)";
+            + "SUM(u.cost_nanos), SUM(u.cache_hits), SUM(u.saved_cost_nanos), "
+            + "SUM(u.saved_input_tokens), SUM(u.saved_output_tokens)";
 
     private Reports() {
     }
@@ -147,7 +149,8 @@ final class Reports {
                     int at = dims.size();
                     Totals t = new Totals(rs.getLong(at + 1), rs.getLong(at + 2), rs.getLong(at + 3),
                             rs.getLong(at + 4), rs.getLong(at + 5), rs.getLong(at + 6), rs.getLong(at + 7),
-                            rs.getLong(at + 8), rs.getLong(at + 9), rs.getLong(at + 10));
+                            rs.getLong(at + 8), rs.getLong(at + 9), rs.getLong(at + 10), rs.getLong(at + 11),
+                            rs.getLong(at + 12));
                     groups.add(new Group(List.copyOf(keys), t));
                 }
             }

@@ -27,11 +27,12 @@ final class Rows {
     static final String COLUMNS = "request_id, time_ns, day, key_id, user_id, project, team, session_id, provider, "
             + "model_requested, model_served, input_tokens, output_tokens, cache_read_tokens, cache_write_5m_tokens, "
             + "cache_write_1h_tokens, reasoning_tokens, input_source, output_source, cost_nanos, cache_outcome, "
-            + "saved_cost_nanos, route, stream, status, error_type, latency_ms, first_chunk_ms";
+            + "saved_cost_nanos, route, stream, status, error_type, latency_ms, first_chunk_ms, "
+            + "saved_input_tokens, saved_output_tokens";
 
     /** Idempotent by request id: a retried batch or a repeated id never doubles a row or its rollup. */
     static final String INSERT = "INSERT INTO requests (" + COLUMNS + ") VALUES "
-            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             + "ON CONFLICT (request_id) DO NOTHING";
 
     static final String INSERT_TAG = "INSERT INTO request_tags (request_id, tag, position) VALUES (?, ?, ?)";
@@ -105,6 +106,8 @@ final class Rows {
         ps.setString(++i, e.errorType());
         ps.setLong(++i, e.latencyMillis());
         ps.setLong(++i, e.firstChunkMillis());
+        ps.setLong(++i, e.savedInputTokens());
+        ps.setLong(++i, e.savedOutputTokens());
     }
 
     /** Reads the row at the cursor (columns in {@link #COLUMNS} order); tags come from a separate query. */
@@ -136,8 +139,10 @@ final class Rows {
         String errorType = rs.getString(++i);
         long latency = rs.getLong(++i);
         long firstChunk = rs.getLong(++i);
+        long savedInput = rs.getLong(++i);
+        long savedOutput = rs.getLong(++i);
         return new LedgerEntry(requestId, time, attribution, provider, modelRequested, modelServed, usage, cost,
-                cache, saved, route, stream, status, errorType, latency, firstChunk);
+                cache, saved, route, stream, status, errorType, latency, firstChunk, savedInput, savedOutput);
     }
 
     private static UsageSource source(String wire) {

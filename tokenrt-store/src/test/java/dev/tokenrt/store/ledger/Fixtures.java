@@ -90,8 +90,10 @@ final class Fixtures {
         String route = r.nextInt(5) == 0 ? "fallback:gpt-4o-mini" : "";
         long latency = 80 + r.nextInt(20_000);
         long firstChunk = status >= 400 && status != 499 ? -1 : Math.min(latency, 30 + r.nextInt(900));
-        return new LedgerEntry(id, time, a, m.provider(), m.requested(), m.served(), usage, cost, cache, saved, route,
-                stream, status, error, latency, firstChunk);
+        // A hit bills nothing: its usage columns are zero and the saved columns say what it would have billed.
+        Usage billed = hit ? Usage.NONE : usage;
+        return new LedgerEntry(id, time, a, m.provider(), m.requested(), m.served(), billed, cost, cache, saved, route,
+                stream, status, error, latency, firstChunk, hit ? input : 0, hit ? output : 0);
     }
 
     private static String pick(Random r, List<String> values) {

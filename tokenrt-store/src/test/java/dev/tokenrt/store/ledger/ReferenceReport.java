@@ -95,7 +95,7 @@ final class ReferenceReport {
 
     static Totals sum(List<LedgerEntry> rows) {
         long requests = 0, errors = 0, in = 0, out = 0, cached = 0, writes = 0, reasoning = 0, cost = 0, hits = 0,
-                saved = 0;
+                saved = 0, savedIn = 0, savedOut = 0;
         for (LedgerEntry e : rows) {
             requests++;
             errors += e.status() >= 400 ? 1 : 0;
@@ -107,8 +107,10 @@ final class ReferenceReport {
             cost += e.costNanos();
             hits += e.cache() == CacheOutcome.HIT || e.cache() == CacheOutcome.SEMANTIC ? 1 : 0;
             saved += e.savedCostNanos();
+            savedIn += e.savedInputTokens();
+            savedOut += e.savedOutputTokens();
         }
-        return new Totals(requests, errors, in, out, cached, writes, reasoning, cost, hits, saved);
+        return new Totals(requests, errors, in, out, cached, writes, reasoning, cost, hits, saved, savedIn, savedOut);
     }
 
     static UsageQuery query(Instant from, Instant to, Dimension... dims) {

@@ -85,7 +85,7 @@ abstract class UsageLedgerContract {
                         List.of("prod", "chat", "é-unicode ✓")),
                 "anthropic", "claude-sonnet-4", "claude-sonnet-4-20250514", usage, 123_456_789L,
                 CacheOutcome.SEMANTIC, 98_765_432L, "fallback:gpt-4o-mini;degrade:max_tokens=512", true, 499,
-                "client_closed", 15_250, 312);
+                "client_closed", 15_250, 312, 6_789, 1_234);
         LedgerEntry bare = new LedgerEntry("req_bare", Instant.parse("1999-12-31T23:59:59Z"), Attribution.NONE,
                 "fake", "m", "m", Usage.NONE, 0, CacheOutcome.BYPASS, 0, "", false, 200, "", 0, -1);
         LedgerEntry negativeTime = Fixtures.with(bare, "req_1960", Instant.parse("1960-06-01T12:34:56.5Z"));
@@ -127,9 +127,8 @@ abstract class UsageLedgerContract {
                 "openai", "gpt-4o-mini", "gpt-4o-mini", new Usage(1_000, 200, 400, 0, 0, 50, UsageSource.PROVIDER,
                         UsageSource.PROVIDER), 270_000, CacheOutcome.MISS, 0, "", false, 200, "", 900, 120);
         LedgerEntry b = new LedgerEntry("b", t.plusSeconds(3_600), new Attribution("k1", "bob", "p", "team", "s2",
-                List.of()), "openai", "gpt-4o-mini", "gpt-4o-mini", new Usage(1_000, 0, 0, 0, 0, 0,
-                        UsageSource.PROVIDER, UsageSource.PROVIDER), 0, CacheOutcome.HIT, 270_000, "", false, 200, "",
-                3, 3);
+                List.of()), "openai", "gpt-4o-mini", "gpt-4o-mini", Usage.NONE, 0, CacheOutcome.HIT, 270_000, "", false,
+                200, "", 3, 3, 1_000, 25);
         LedgerEntry c = new LedgerEntry("c", t.plusSeconds(7_200), new Attribution("k2", "alice", "p", "team", "s1",
                 List.of("x", "y")), "anthropic", "claude", "claude-sonnet-4", new Usage(5_000, 100, 0, 3_000, 1_000,
                         0, UsageSource.PROVIDER, UsageSource.PROVIDER), 1_500_000, CacheOutcome.BYPASS, 0, "", true,
@@ -137,12 +136,12 @@ abstract class UsageLedgerContract {
         try (JdbcUsageLedger ledger = fill(open(), List.of(a, b, c))) {
             UsageReport byUser = ledger.query(query(DAY0, DAY1, Dimension.USER));
             Totals alice = new Totals(2, 1, 6_000, 300, 400, 4_000, 50, 1_770_000, 0, 0);
-            Totals bob = new Totals(1, 0, 1_000, 0, 0, 0, 0, 0, 1, 270_000);
+            Totals bob = new Totals(1, 0, 0, 0, 0, 0, 0, 0, 1, 270_000, 1_000, 25);
             assertThat(byUser.rows()).containsExactly(
                     new UsageReport.Row(Map.of("user", "alice"), alice),
                     new UsageReport.Row(Map.of("user", "bob"), bob));
-            assertThat(byUser.totals()).isEqualTo(new Totals(3, 1, 7_000, 300, 400, 4_000, 50, 1_770_000, 1,
-                    270_000));
+            assertThat(byUser.totals()).isEqualTo(new Totals(3, 1, 6_000, 300, 400, 4_000, 50, 1_770_000, 1,
+                    270_000, 1_000, 25));
 
             UsageReport byHour = ledger.query(query(DAY0, DAY1, Dimension.HOUR));
             assertThat(byHour.rows()).extracting(r -> r.group().get("hour")).containsExactly(

@@ -1,0 +1,158 @@
+package dev.tokenrt.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenrt.chat.ChatResponse;
+import dev.tokenrt.chat.Part;
+import dev.tokenrt.chat.StopReason;
+import dev.tokenrt.usage.Usage;
+import dev.tokenrt.usage.UsageSource;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * The bytes a cached response is stored as in every layer: a small JSON document, deflated. JSON keeps the
+ * format readable and versioned; deflate (the JDK's zlib) takes typical answers to a third of their size.
+ * Reading refuses anything that inflates past {@link #MAX_INFLATED_BYTES}, so a corrupted or hostile entry
+ * in a shared store cannot exhaust memory.
+ */
+public final class CacheCodec {
+
+    static final int FORMAT = 1;
+    static final int MAX_INFLATED_BYTES = 32 * 1024 * 1024;
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private CacheCodec() {
+    }
+
+    public static byte[] encode(CachedResponse c) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("v", FORMAT);
+        ChatResponse r = c.response();
+        o.put("id", r.id());
+        o.put("model", r.model());
+        o.put("created", r.created());
+        o.put("stop", r.stopReason().name());
+        ArrayNode parts = o.putArray("parts");
+        for (Part p : r.content()) {
+            ObjectNode n = parts.addObject();
+            switch (p) {
+                case Part.Text t -> n.put("t", "text").put("text", t.text());
+                case Part.ToolCall tc -> n.put("t", "tool_call").put("id", tc.id()).put("name", tc.name())
+                        .put("arguments", tc.arguments());
+                case Part.Thinking th -> n.put("t", "thinking").put("text", th.text()).put("signature", th.signature());
+                case Part.Image i -> n.put("t", "image").put("url", i.url()).put("detail", i.detail());
+                case Part.ToolResult tr -> n.put("t", "tool_result").put("id", tr.toolCallId())
+                        .put("content", tr.content()).put("error", tr.error());
+            }
+        }
+        Usage u = r.usage();
+        o.putArray("usage").add(u.inputTokens()).add(u.outputTokens()).add(u.cacheReadTokens())
+                .add(u.cacheWrite5mTokens()).add(u.cacheWrite1hTokens()).add(u.reasoningTokens())
+                .add(u.inputSource().wireName()).add(u.outputSource().wireName());
+        o.put("provider", c.provider());
+        o.put("served", c.model());
+        o.put("stored", c.storedAt().toString());
+        o.put("expires", c.expiresAt().toString());
+        ArrayNode tags = o.putArray("tags");
+        c.tags().forEach(tags::add);
+        byte[] plain;
+        try {
+            plain = JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Deflater d = new Deflater(Deflater.BEST_SPEED);
+        try {
+            d.setInput(plain);
+            d.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, plain.length / 2));
+            byte[] buf = new byte[8192];
+            while (!d.finished()) {
+                int n = d.deflate(buf);
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } finally {
+            d.end();
+        }
+    }
+
+    /** @throws IllegalArgumentException if the bytes are not an entry this version can read */
+    public static CachedResponse decode(byte[] bytes) {
+        byte[] plain = inflate(bytes);
+        JsonNode o;
+        try {
+            o = JSON.readTree(plain);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cache entry is not valid JSON: " + e.getMessage(), e);
+        }
+        if (o == null || o.path("v").asInt() != FORMAT) {
+            throw new IllegalArgumentException("cache entry of an unknown format");
+        }
+        List<Part> parts = new ArrayList<>();
+        for (JsonNode n : o.path("parts")) {
+            parts.add(switch (n.path("t").asText()) {
+                case "text" -> new Part.Text(n.path("text").asText());
+                case "tool_call" -> new Part.ToolCall(n.path("id").asText(), n.path("name").asText(),
+                        n.path("arguments").asText());
+                case "thinking" -> new Part.Thinking(n.path("text").asText(), n.path("signature").asText());
+                case "image" -> new Part.Image(n.path("url").asText(), n.path("detail").asText());
+                case "tool_result" -> new Part.ToolResult(n.path("id").asText(), n.path("content").asText(),
+                        n.path("error").asBoolean());
+                default -> throw new IllegalArgumentException("cache entry with an unknown part " + n.path("t"));
+            });
+        }
+        JsonNode u = o.path("usage");
+        Usage usage = new Usage(u.path(0).asLong(), u.path(1).asLong(), u.path(2).asLong(), u.path(3).asLong(),
+                u.path(4).asLong(), u.path(5).asLong(), source(u.path(6).asText()), source(u.path(7).asText()));
+        ChatResponse r = new ChatResponse(o.path("id").asText(), o.path("model").asText(), parts,
+                StopReason.valueOf(o.path("stop").asText()), usage, o.path("created").asLong());
+        List<String> tags = new ArrayList<>();
+        o.path("tags").forEach(t -> tags.add(t.asText()));
+        return new CachedResponse(r, o.path("provider").asText(), o.path("served").asText(),
+                Instant.parse(o.path("stored").asText()), Instant.parse(o.path("expires").asText()), tags);
+    }
+
+    private static UsageSource source(String wire) {
+        for (UsageSource s : UsageSource.values()) {
+            if (s.wireName().equals(wire)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("cache entry with an unknown usage source " + wire);
+    }
+
+    private static byte[] inflate(byte[] bytes) {
+        Inflater inf = new Inflater();
+        try {
+            inf.setInput(bytes);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length * 3);
+            byte[] buf = new byte[8192];
+            while (!inf.finished()) {
+                int n = inf.inflate(buf);
+                if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    throw new IllegalArgumentException("cache entry is truncated");
+                }
+                out.write(buf, 0, n);
+                if (out.size() > MAX_INFLATED_BYTES) {
+                    throw new IllegalArgumentException("cache entry inflates past " + MAX_INFLATED_BYTES + " bytes");
+                }
+            }
+            return out.toByteArray();
+        } catch (DataFormatException e) {
+            throw new IllegalArgumentException("cache entry is not deflated data: " + e.getMessage(), e);
+        } finally {
+            inf.end();
+        }
+    }
+}
