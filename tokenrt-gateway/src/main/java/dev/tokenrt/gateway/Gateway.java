@@ -77,6 +77,9 @@ public final class Gateway implements AutoCloseable {
         }
         config.models().forEach(rt::route);
         rt.defaultRoute(defaultRoute(config, catalog));
+        // The cache answers before rate limits and budgets: a hit buys nothing, so it spends neither.
+        Caches caches = Caches.open(config, clock, counting, metrics, java.util.Optional.empty());
+        caches.step().ifPresent(rt::beforeCall);
         Budgets budgets = Budgets.open(config, clock, counting, pricing, keys, metrics);
         budgets.steps().forEach(rt::beforeCall);
         TokenRuntime runtime = rt.build();
@@ -85,7 +88,7 @@ public final class Gateway implements AutoCloseable {
         ClientFace anthropic = new ClientFace(new AnthropicMessagesFormat());
         EmbeddingsApi embeddings = new EmbeddingsApi(config, runtime, counting, pricing, List.of(metrics), http, openAi);
         GatewayServer server = new GatewayServer(config, runtime, counting, metrics, insecureDev, vertx, openAi, anthropic,
-                embeddings, keys, budgets).listen();
+                embeddings, keys, budgets, caches).listen();
         return new Gateway(config, server);
     }
 
@@ -164,6 +167,11 @@ public final class Gateway implements AutoCloseable {
         return server.runtime();
     }
 
+    /** The response cache (for tests: waiting until queued writes to the shared layers are done). */
+    Caches caches() {
+        return server.caches();
+    }
+
     /** What the operator sees at start: where it listens, which providers, where the ledger is. No secrets. */
     public String banner() {
         StringBuilder sb = new StringBuilder();
@@ -176,6 +184,10 @@ public final class Gateway implements AutoCloseable {
         }
         String db = config.databaseUrl().replaceAll("(?i)(password=)[^&;]*", "$1***");
         sb.append("  ledger ").append(db).append('\n');
+        CacheConfig c = config.cache();
+        sb.append("  cache ").append(!c.enabled() ? "off" : (c.memoryMaxBytes() > 0 ? "memory" : "")
+                + (c.redisUrl().isPresent() ? " redis" : "") + (c.database() ? " database" : "")
+                + ", isolation " + c.settings().isolation().wireName()).append('\n');
         sb.append("  auth ").append(config.masterKey().isPresent() ? "TOKENRT_MASTER_KEY required" : "OFF (--insecure-dev)");
         return sb.toString();
     }

@@ -41,16 +41,18 @@ import java.util.regex.Pattern;
  *                      {@code TOKENRT_FAKE_ANSWER_TOKENS}, or the fake provider's entry in the file
  * @param budgets       budget zone, counter store (Redis from {@code TOKENRT_REDIS_URL}), failure policy, tiers,
  *                      rate limits and alert webhooks
+ * @param cache         the response cache: off unless the file's {@code cache:} block or {@code TOKENRT_CACHE=on}
+ *                      turns it on; its layers, isolation, TTLs and the semantic stage
  */
 public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
         Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake,
-        BudgetSettings budgets) {
+        BudgetSettings budgets, CacheConfig cache) {
 
     public static final int DEFAULT_PORT = 4000;
     public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Set<String> TOP_LEVEL = Set.of("server", "master_key", "database_url", "providers", "models",
-            "budgets", "tiers", "rate_limits", "alerts");
+            "budgets", "tiers", "rate_limits", "alerts", "cache");
 
     public GatewayConfig {
         providers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(providers));
@@ -95,7 +97,8 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         }
         return new GatewayConfig("127.0.0.1", DEFAULT_PORT, DEFAULT_MAX_BODY, nonBlank(env.get("TOKENRT_MASTER_KEY")),
                 databaseUrl(env, Optional.empty()), providers, Map.of(), fakeOptions(null, "", env),
-                BudgetSettings.DEFAULTS.withRedisUrl(nonBlank(env.get("TOKENRT_REDIS_URL"))));
+                BudgetSettings.DEFAULTS.withRedisUrl(nonBlank(env.get("TOKENRT_REDIS_URL"))),
+                CacheConfig.parse(com.fasterxml.jackson.databind.node.MissingNode.getInstance(), env));
     }
 
     static ProviderConfig fakeProvider() {
@@ -214,7 +217,8 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
             }
             models.put(name, List.copyOf(targets));
         }
-        return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake, budgetSettings(root, env));
+        return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake, budgetSettings(root, env),
+                CacheConfig.parse(root.path("cache"), env));
     }
 
     private static BudgetSettings budgetSettings(JsonNode root, Map<String, String> env) {
@@ -365,7 +369,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         }
     }
 
-    private static Optional<String> text(JsonNode parent, String field, String at, Map<String, String> env) {
+    static Optional<String> text(JsonNode parent, String field, String at, Map<String, String> env) {
         JsonNode n = parent.path(field);
         if (n.isMissingNode() || n.isNull()) {
             return Optional.empty();
@@ -376,7 +380,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         return Optional.of(substitute(n.asText(), at, env));
     }
 
-    private static Optional<Long> number(JsonNode parent, String field, String at, Map<String, String> env, long min,
+    static Optional<Long> number(JsonNode parent, String field, String at, Map<String, String> env, long min,
             long max) {
         return text(parent, field, at, env).map(s -> {
             long v;
@@ -392,7 +396,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         });
     }
 
-    private static Optional<Duration> millis(JsonNode parent, String field, String at, Map<String, String> env) {
+    static Optional<Duration> millis(JsonNode parent, String field, String at, Map<String, String> env) {
         return number(parent, field, at, env, 0, 86_400_000L).map(Duration::ofMillis);
     }
 
@@ -413,12 +417,17 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         return sb.toString();
     }
 
-    private static Optional<String> nonBlank(String s) {
+    static Optional<String> nonBlank(String s) {
         return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.trim());
     }
 
     public GatewayConfig withListen(String newHost, int newPort) {
-        return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets);
+        return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets,
+                cache);
+    }
+
+    public GatewayConfig withCache(CacheConfig c) {
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, c);
     }
 
     /** A configuration problem, reported before anything starts. */

@@ -63,6 +63,16 @@ public final class GatewayMetrics implements RequestObserver {
             m.firstChunk().record(Duration.ofMillis(e.firstChunkMillis()));
         }
         m.cost().increment(e.costNanos());
+        if (e.cache() != LedgerEntry.CacheOutcome.BYPASS) {
+            cacheOutcomes.computeIfAbsent(e.cache(), o -> Counter.builder("tokenrt.cache.requests")
+                    .description("Requests the response cache looked up, by outcome (hit, semantic, miss)")
+                    .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT)).register(registry)).increment();
+        }
+        if (e.savedCostNanos() > 0 || e.savedInputTokens() > 0 || e.savedOutputTokens() > 0) {
+            savedCost.increment(e.savedCostNanos());
+            savedTokens.computeIfAbsent("input", t -> savedTokensCounter(t)).increment(e.savedInputTokens());
+            savedTokens.computeIfAbsent("output", t -> savedTokensCounter(t)).increment(e.savedOutputTokens());
+        }
         requests.computeIfAbsent(new RequestsKey(e.status(), provider, e.stream()), k ->
                 Counter.builder("tokenrt.requests").description("Requests by HTTP status")
                         .tag("status", Integer.toString(k.status()))
@@ -147,6 +157,31 @@ public final class GatewayMetrics implements RequestObserver {
 
     public void budgetStoreFallback() {
         budgetFallback.increment();
+    }
+
+    private final Map<LedgerEntry.CacheOutcome, Counter> cacheOutcomes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> savedTokens = new ConcurrentHashMap<>();
+    private final Map<String, Counter> layerHits = new ConcurrentHashMap<>();
+    private final Map<String, Counter> layerErrors = new ConcurrentHashMap<>();
+    private final Counter savedCost = Counter.builder("tokenrt.cache.saved.nanodollars")
+            .description("What cache hits would have cost upstream, in nano-US-dollars").register(registry);
+
+    private Counter savedTokensCounter(String type) {
+        return Counter.builder("tokenrt.cache.saved.tokens").description("Tokens cache hits did not have to buy")
+                .tag("gen_ai.token.type", type).register(registry);
+    }
+
+    /** A lookup was answered by this layer (memory, redis, database). */
+    public void cacheLayerHit(String layer) {
+        layerHits.computeIfAbsent(layer, l -> Counter.builder("tokenrt.cache.layer.hits")
+                .description("Cache lookups answered, by layer").tag("layer", l).register(registry)).increment();
+    }
+
+    /** A layer failed (and was treated as a miss) or dropped a write. */
+    public void cacheLayerError(String layer, String operation) {
+        layerErrors.computeIfAbsent(layer + "|" + operation, k -> Counter.builder("tokenrt.cache.layer.errors")
+                .description("Cache layer operations that failed and were skipped")
+                .tag("layer", layer).tag("operation", operation).register(registry)).increment();
     }
 
     public String scrape() {

@@ -76,10 +76,12 @@ public final class GatewayServer implements AutoCloseable {
     private final Budgets budgets;
     private final AdminKeysApi adminKeys;
     private final AdminBudgetsApi adminBudgets;
+    private final Caches caches;
+    private final AdminCacheApi adminCache;
 
     GatewayServer(GatewayConfig config, TokenRuntime runtime, TokenCounting counting, GatewayMetrics metrics,
             boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings,
-            KeyStore keys, Budgets budgets) {
+            KeyStore keys, Budgets budgets, Caches caches) {
         this.config = config;
         this.runtime = runtime;
         this.counting = counting;
@@ -91,6 +93,12 @@ public final class GatewayServer implements AutoCloseable {
         this.embeddings = embeddings;
         this.keys = keys;
         this.budgets = budgets;
+        this.caches = caches;
+        this.adminCache = new AdminCacheApi(caches, runtime.clock(), openAi);
+        // Expired entries leave the shared cache layers (memory expires by itself).
+        if (caches.cache().isPresent()) {
+            vertx.setPeriodic(60_000, id -> workers.execute(() -> caches.sweep(runtime.clock())));
+        }
         // Holds left by a process that died are released here, on every replica, once they expire.
         vertx.setPeriodic(10_000, id -> workers.execute(() -> budgets.sweep(runtime.clock())));
         this.adminKeys = new AdminKeysApi(keys, runtime.clock(), openAi);
@@ -126,6 +134,10 @@ public final class GatewayServer implements AutoCloseable {
 
     public TokenRuntime runtime() {
         return runtime;
+    }
+
+    Caches caches() {
+        return caches;
     }
 
     // ---------------------------------------------------------------- dispatch
@@ -254,6 +266,14 @@ public final class GatewayServer implements AutoCloseable {
                 }
             } else {
                 unknownRoute(req, face, m, path);
+            }
+            return;
+        }
+        if (path.equals("/admin/v1/cache")) {
+            switch (m.name()) {
+                case "DELETE" -> adminCache.invalidate(req);
+                case "GET" -> adminCache.status(req);
+                default -> unknownRoute(req, face, m, path);
             }
             return;
         }
@@ -419,6 +439,7 @@ public final class GatewayServer implements AutoCloseable {
                 ObjectNode out = face.response(c.response(), servedName(c.response().model(), c.exchange()));
                 resp.putHeader("x-tokenrt-cost-usd", Money.format(c.costNanos()));
                 degradedHeader(resp, c.exchange());
+                cacheHeader(resp, c.exchange());
                 json(resp, 200, out);
                 metrics.overhead(requestId, System.nanoTime() - startNanos);
             }
@@ -439,6 +460,11 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
+    /** {@code x-tokenrt-cache: HIT | SEMANTIC | MISS | BYPASS}: how the response cache took part. */
+    private static void cacheHeader(HttpServerResponse resp, Exchange ex) {
+        resp.putHeader("x-tokenrt-cache", ex.cache().name());
+    }
+
     /**
      * Pulls the stream on this virtual thread and writes each event as it comes, respecting the socket's
      * back-pressure. A client that goes away closes the stream: the upstream call is cancelled and what was
@@ -457,6 +483,7 @@ public final class GatewayServer implements AutoCloseable {
                 .putHeader("cache-control", "no-cache")
                 .putHeader("x-accel-buffering", "no");
         degradedHeader(resp, s.exchange());
+        cacheHeader(resp, s.exchange());
         resp.setStatusCode(200);
         ClientFace.StreamWriter writer = null;
         try {
@@ -583,6 +610,7 @@ public final class GatewayServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        caches.close();
         runtime.close();
         keys.close();
         budgets.close();

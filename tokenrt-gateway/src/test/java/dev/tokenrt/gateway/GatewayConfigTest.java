@@ -120,4 +120,48 @@ class GatewayConfigTest {
         assertThat(Gateway.defaultRoute(single, dev.tokenrt.pricing.PricingCatalog.bundled()).apply("llama3"))
                 .contains(new Router.Target("openai", "llama3"));
     }
+
+    @Test
+    void theCacheIsOffUntilAskedForAndItsBlockIsValidated(@TempDir Path dir) throws Exception {
+        assertThat(GatewayConfig.load(Optional.empty(), Map.of()).cache().enabled()).isFalse();
+        GatewayConfig on = GatewayConfig.load(Optional.empty(), Map.of("TOKENRT_CACHE", "on",
+                "TOKENRT_REDIS_URL", "redis://127.0.0.1:6379/0"));
+        assertThat(on.cache().enabled()).isTrue();
+        assertThat(on.cache().redisUrl()).contains("redis://127.0.0.1:6379/0");
+        assertThat(on.cache().toString()).doesNotContain("6379");
+
+        Path f = Files.writeString(dir.resolve("c.yaml"), """
+                cache:
+                  isolation: team
+                  ttl_seconds: 600
+                  namespaces: {"project:search": {ttl_seconds: 60}}
+                  only_deterministic: false
+                  single_flight_wait_ms: 0
+                  memory: {max_mb: 32}
+                  redis: {url: "${CACHE_REDIS}", timeout_ms: 50, key_prefix: "acme:cache"}
+                  database: {enabled: true}
+                """);
+        CacheConfig c = GatewayConfig.load(Optional.of(f), Map.of("CACHE_REDIS", "redis://10.0.0.1:6379/2")).cache();
+        assertThat(c.enabled()).isTrue();
+        assertThat(c.settings().isolation()).isEqualTo(dev.tokenrt.cache.Isolation.TEAM);
+        assertThat(c.settings().ttl("project:search")).isEqualTo(java.time.Duration.ofSeconds(60));
+        assertThat(c.settings().ttl("project:other")).isEqualTo(java.time.Duration.ofSeconds(600));
+        assertThat(c.settings().deterministicOnly()).isFalse();
+        assertThat(c.settings().singleFlightWait()).isZero();
+        assertThat(c.memoryMaxBytes()).isEqualTo(32L << 20);
+        assertThat(c.redisUrl()).contains("redis://10.0.0.1:6379/2");
+        assertThat(c.redisTimeout()).isEqualTo(java.time.Duration.ofMillis(50));
+        assertThat(c.redisKeyPrefix()).isEqualTo("acme:cache");
+        assertThat(c.database()).isTrue();
+
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "cache: {isolation: tenant}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(bad), Map.of()))
+                .hasMessageContaining("cache.isolation").hasMessageContaining("key, project or team");
+        Path unknown = Files.writeString(dir.resolve("unknown.yaml"), "cache: {ttl: 5}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(unknown), Map.of())).hasMessageContaining("cache.ttl");
+        Path noLayer = Files.writeString(dir.resolve("nolayer.yaml"), "cache: {memory: {enabled: false}}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(noLayer), Map.of())).hasMessageContaining("every layer is off");
+        Path noUrl = Files.writeString(dir.resolve("nourl.yaml"), "cache: {redis: {enabled: true}}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(noUrl), Map.of())).hasMessageContaining("cache.redis.url");
+    }
 }

@@ -45,6 +45,11 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     GatewayHarness(Path dataDir, FakeUpstream.Options upstreamOptions, String databaseUrl, BudgetSettings budgets) {
+        this(dataDir, upstreamOptions, databaseUrl, budgets, CacheConfig.OFF);
+    }
+
+    GatewayHarness(Path dataDir, FakeUpstream.Options upstreamOptions, String databaseUrl, BudgetSettings budgets,
+            CacheConfig cache) {
         upstream = FakeUpstream.start(upstreamOptions);
         ProviderConfig.Timeouts t = new ProviderConfig.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(10),
                 Duration.ofSeconds(5));
@@ -74,7 +79,7 @@ final class GatewayHarness implements AutoCloseable {
                 new Router.Target("anthropic", "claude-sonnet-4-5")));
         models.put("bad-upstream", List.of(new Router.Target("openai", "scenario:server-error:500")));
         GatewayConfig config = new GatewayConfig("127.0.0.1", 0, 64 * 1024, Optional.of(MASTER),
-                databaseUrl, providers, models, dev.tokenrt.provider.fake.FakeProvider.Options.defaults(), budgets);
+                databaseUrl, providers, models, dev.tokenrt.provider.fake.FakeProvider.Options.defaults(), budgets, cache);
         ledger = JdbcUsageLedger.open(config.databaseUrl(), LedgerOptions.defaults());
         gateway = Gateway.start(config, false, Clock.systemUTC(), ledger);
     }
