@@ -106,6 +106,9 @@ public final class KeyDatabase {
                     .dataSource(ds)
                     .locations("classpath:db/migration/" + engine.folder)
                     .failOnMissingLocations(true)
+                    // SQLite answers ALTER TABLE ... ADD COLUMN ... NOT NULL with a check query whose empty result
+                    // Flyway would print.
+                    .outputQueryResults(false)
                     .load()
                     .migrate();
         } catch (FlywayException e) {
