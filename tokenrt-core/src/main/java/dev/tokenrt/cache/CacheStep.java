@@ -56,18 +56,28 @@ public final class CacheStep implements Interceptor {
     private final Clock clock;
     private final TokenCounting counting;
     private final Optional<SemanticStage> semantic;
+    private final Optional<FlightCoordinator> coordinator;
     private final SingleFlight flights = new SingleFlight();
     /** Semantic indexing and verification embed text: off the request path, bounded, dropped when full. */
     private final ThreadPoolExecutor background;
-    private final AtomicLong lastSemanticLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS - 1);
+    private final AtomicLong lastQuietLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS - 1);
 
     public CacheStep(ResponseCache cache, CacheSettings settings, Clock clock, TokenCounting counting,
             Optional<SemanticStage> semantic) {
+        this(cache, settings, clock, counting, semantic, Optional.empty());
+    }
+
+    /**
+     * @param coordinator single flight across replicas (the Redis layer); empty: single flight in this process only
+     */
+    public CacheStep(ResponseCache cache, CacheSettings settings, Clock clock, TokenCounting counting,
+            Optional<SemanticStage> semantic, Optional<FlightCoordinator> coordinator) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.counting = Objects.requireNonNull(counting, "counting");
         this.semantic = Objects.requireNonNull(semantic, "semantic");
+        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
         this.background = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1024), r -> {
             Thread t = new Thread(r, "tokenrt-semantic-index");
             t.setDaemon(true);
@@ -136,9 +146,49 @@ public final class CacheStep implements Interceptor {
                 }
             } else {
                 lead = (SingleFlight.Lead) role;
+                Optional<CachedResponse> answer = awaitOtherReplica(key, cc);
+                if (answer.isPresent()) {
+                    lead.finish(answer);
+                    return serve(ex.withCache(CacheOutcome.HIT).withDecision("single_flight"), answer.get());
+                }
             }
         }
         return upstream(chain, ex.withCache(CacheOutcome.MISS), key, ttl, cc, lead, verify);
+    }
+
+    /**
+     * This replica leads the key's flight locally; if another replica leads it in the shared layer, waits (polling
+     * the cache, up to the single-flight wait) for its answer. Empty when this replica should go upstream: it
+     * now leads, the other flight ended without an answer, the wait ran out, or the coordinator failed.
+     */
+    private Optional<CachedResponse> awaitOtherReplica(CacheKey key, CacheControl cc) {
+        if (coordinator.isEmpty()) {
+            return Optional.empty();
+        }
+        FlightCoordinator fc = coordinator.get();
+        try {
+            if (fc.tryLead(key, settings.singleFlightWait())) {
+                return Optional.empty();
+            }
+            long deadline = System.nanoTime() + settings.singleFlightWait().toNanos();
+            long pause = 5;
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(pause);
+                pause = Math.min(100, pause * 2);
+                Optional<CachedResponse> v = lookup(key, clock.instant(), cc);
+                if (v.isPresent()) {
+                    return v;
+                }
+                if (!fc.inFlight(key)) {
+                    return lookup(key, clock.instant(), cc);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            quietFailure("single flight across replicas", e);
+        }
+        return Optional.empty();
     }
 
     private record Verification(SemanticStage.Candidate candidate, CachedResponse cached) {
@@ -156,7 +206,7 @@ public final class CacheStep implements Interceptor {
         try {
             return semantic.get().find(ns, ex.request(), route.provider(), route.upstreamModel(), now);
         } catch (RuntimeException e) {
-            semanticFailed("lookup", e);
+            quietFailure("semantic lookup", e);
             return Optional.empty();
         }
     }
@@ -231,9 +281,18 @@ public final class CacheStep implements Interceptor {
         }
     }
 
-    private static void finish(SingleFlight.Lead lead, Optional<CachedResponse> answer) {
-        if (lead != null) {
-            lead.finish(answer);
+    private void finish(SingleFlight.Lead lead, Optional<CachedResponse> answer) {
+        if (lead == null) {
+            return;
+        }
+        lead.finish(answer);
+        if (answer.isEmpty() && coordinator.isPresent()) {
+            // Storing the answer ends the shared flight (the Redis layer's write does); without one, end it here.
+            try {
+                coordinator.get().release(lead.key());
+            } catch (RuntimeException e) {
+                quietFailure("ending a flight across replicas", e);
+            }
         }
     }
 
@@ -284,19 +343,20 @@ public final class CacheStep implements Interceptor {
                 try {
                     task.run();
                 } catch (RuntimeException e) {
-                    semanticFailed(what, e);
+                    quietFailure("semantic " + what, e);
                 }
             });
         } catch (RejectedExecutionException e) {
-            semanticFailed(what + " (queue full, dropped)", e);
+            quietFailure("semantic " + what + " (queue full, dropped)", e);
         }
     }
 
-    private void semanticFailed(String what, RuntimeException e) {
+    /** A failure the client never sees (the answer comes from upstream instead): logged at most every 10 s. */
+    private void quietFailure(String what, RuntimeException e) {
         long now = System.nanoTime();
-        long last = lastSemanticLog.get();
-        if (now - last > LOG_EVERY_NANOS && lastSemanticLog.compareAndSet(last, now)) {
-            LOG.warn("semantic cache {} failed (answers are served from upstream meanwhile): {}", what, e.toString());
+        long last = lastQuietLog.get();
+        if (now - last > LOG_EVERY_NANOS && lastQuietLog.compareAndSet(last, now)) {
+            LOG.warn("cache {} failed (answers are served from upstream meanwhile): {}", what, e.toString());
         }
     }
 

@@ -83,7 +83,11 @@ final class Caches implements AutoCloseable {
                 metrics.cacheLayerError(layer, "dropped");
             }
         });
-        CacheStep s = new CacheStep(layered, c.settings(), clock, counting, semantic);
+        // With a shared Redis layer, identical requests on different replicas also make one upstream call.
+        Optional<dev.tokenrt.cache.FlightCoordinator> flights = layers.stream()
+                .filter(l -> l instanceof RedisResponseCache).map(l -> (dev.tokenrt.cache.FlightCoordinator) l)
+                .findFirst();
+        CacheStep s = new CacheStep(layered, c.settings(), clock, counting, semantic, flights);
         return new Caches(c, Optional.of(s), Optional.of(layered));
     }
 

@@ -112,6 +112,30 @@ class CacheGatewayTest {
         assertThat(upstreamCalls(a) + upstreamCalls(b) - before).isEqualTo(1);
     }
 
+    /** Two replicas with slow upstreams: the same request sent to both at once is fetched once. */
+    @Test
+    void identicalRequestsOnTwoReplicasMakeOneUpstreamCall() throws Exception {
+        String prefix = "test:gwflight:" + UUID.randomUUID();
+        CacheConfig cache = CacheConfig.memory(CacheSettings.DEFAULTS).withRedis(REDIS, prefix);
+        Path d1 = Files.createTempDirectory("tokenrt-flight-1");
+        Path d2 = Files.createTempDirectory("tokenrt-flight-2");
+        FakeUpstream.Options slow = FakeUpstream.Options.defaults().withLatency(Duration.ofMillis(800));
+        try (GatewayHarness one = new GatewayHarness(d1, slow, "jdbc:sqlite:" + d1.resolve("t.db"), BudgetSettings.DEFAULTS, cache);
+                GatewayHarness two = new GatewayHarness(d2, slow, "jdbc:sqlite:" + d2.resolve("t.db"), BudgetSettings.DEFAULTS,
+                        cache)) {
+            String q = body(unique("Slow and shared"), false, "");
+            var first = one.http.sendAsync(one.post("/v1/chat/completions", q).build(), HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(200);
+            HttpResponse<String> second = chat(two, q);
+            HttpResponse<String> firstDone = first.get();
+            assertThat(firstDone.headers().firstValue("x-tokenrt-cache")).contains("MISS");
+            assertThat(second.headers().firstValue("x-tokenrt-cache")).contains("HIT");
+            assertThat(upstreamCalls(one) + upstreamCalls(two)).isEqualTo(1);
+            assertThat(two.row(second.headers().firstValue("x-tokenrt-request-id").orElseThrow()).route())
+                    .contains("single_flight");
+        }
+    }
+
     @Test
     void aStreamingClientGetsAWellFormedReplayOfACachedAnswer() throws Exception {
         String question = unique("List three fruits.");

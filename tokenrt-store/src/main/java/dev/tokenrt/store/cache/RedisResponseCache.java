@@ -4,6 +4,7 @@ import dev.tokenrt.cache.CacheCodec;
 import dev.tokenrt.cache.CacheKey;
 import dev.tokenrt.cache.CacheLayerException;
 import dev.tokenrt.cache.CachedResponse;
+import dev.tokenrt.cache.FlightCoordinator;
 import dev.tokenrt.cache.Invalidation;
 import dev.tokenrt.cache.ResponseCache;
 import io.lettuce.core.ClientOptions;
@@ -15,6 +16,7 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.ValueScanCursor;
@@ -34,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The shared layer (L2) of the exact response cache, in Redis: every replica reads what any replica stored.
@@ -43,10 +46,14 @@ import java.util.Optional;
  * entry and its index references are always added and removed together; all keys share one hash tag, so the
  * scripts run on one Redis Cluster slot. See {@code common.lua} for the key layout.
  *
+ * <p>It also coordinates single flight across replicas ({@link FlightCoordinator}): a replica about to fetch a
+ * missed answer sets the request's flight lock ({@code SET NX PX}); others wait for the answer, whose write
+ * (the put script) removes the lock.
+ *
  * <p>A command that fails or takes longer than the timeout raises {@link CacheLayerException}: the layered
  * cache treats that as a miss, and the request goes upstream.
  */
-public final class RedisResponseCache implements ResponseCache {
+public final class RedisResponseCache implements ResponseCache, FlightCoordinator {
 
     private static final int BATCH = 500;
     /** How long an entry's metadata outlives its value, so the sweep can unindex it. */
@@ -310,6 +317,36 @@ public final class RedisResponseCache implements ResponseCache {
             if (n < BATCH) {
                 return total;
             }
+        }
+    }
+
+    private final byte[] replica = utf8(UUID.randomUUID().toString());
+
+    @Override
+    public boolean tryLead(CacheKey key, Duration ttl) {
+        try {
+            return "OK".equals(redis.set(tag + ":l:" + key.storageKey(), replica,
+                    SetArgs.Builder.nx().px(Math.max(1, ttl.toMillis()))));
+        } catch (RedisException e) {
+            throw failed("flight lock", where, e);
+        }
+    }
+
+    @Override
+    public boolean inFlight(CacheKey key) {
+        try {
+            return redis.exists(tag + ":l:" + key.storageKey()) > 0;
+        } catch (RedisException e) {
+            throw failed("flight check", where, e);
+        }
+    }
+
+    @Override
+    public void release(CacheKey key) {
+        try {
+            redis.del(tag + ":l:" + key.storageKey());
+        } catch (RedisException e) {
+            throw failed("flight release", where, e);
         }
     }
 

@@ -4,6 +4,7 @@
 --   T..':m:'..member   its metadata hash: ns, model, tags (joined by \1), stored (epoch ms)
 --   T..':ns:'..ns, T..':mo:'..model, T..':t:'..tag   sets of members, for invalidation
 --   T..':stored', T..':exp'   sorted sets of members by stored and expiry time (epoch ms)
+--   T..':l:'..member   the flight lock of a request being fetched (single flight across replicas), with PX expiry
 -- A member is the entry's storage key: namespace, NUL, hash.
 local T = ARGV[1]
 

@@ -12,4 +12,6 @@ redis.call('SADD', T .. ':mo:' .. ARGV[6], member)
 for _, tag in ipairs(split_tags(ARGV[7])) do redis.call('SADD', T .. ':t:' .. tag, member) end
 redis.call('ZADD', T .. ':stored', ARGV[8], member)
 redis.call('ZADD', T .. ':exp', ARGV[9], member)
+-- The answer is here: the flight that was fetching it (single flight across replicas) is over.
+redis.call('DEL', T .. ':l:' .. member)
 return 1

@@ -63,6 +63,21 @@ class ResponseCacheLayersTest {
         }
 
         @Test
+        void oneReplicaLeadsAFlightAndStoringTheAnswerEndsIt() {
+            RedisResponseCache one = (RedisResponseCache) cache;
+            CacheKey k = new CacheKey("project:a", "flight");
+            assertThat(one.tryLead(k, Duration.ofSeconds(30))).isTrue();
+            assertThat(one.tryLead(k, Duration.ofSeconds(30))).as("a second replica follows").isFalse();
+            assertThat(one.inFlight(k)).isTrue();
+            one.put(k, entry("answer", "m", Duration.ofMinutes(5)));
+            assertThat(one.inFlight(k)).as("the answer's write ends the flight").isFalse();
+            assertThat(one.tryLead(k, Duration.ofSeconds(30))).isTrue();
+            one.release(k);
+            assertThat(one.inFlight(k)).isFalse();
+            assertThat(one.tryLead(k, Duration.ofMillis(50))).isTrue();
+        }
+
+        @Test
         void anUnreachableServerIsALayerFailureNamingIt() {
             assertThatThrownBy(() -> RedisResponseCache.connect("redis://:hunter2@127.0.0.1:1/0",
                     RedisResponseCache.Options.defaults()))
