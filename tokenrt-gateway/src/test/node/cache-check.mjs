@@ -4,20 +4,12 @@
 // Usage: node cache-check.mjs <gateway base URL> <key> <openai model> <anthropic model> <openai tool model> <nonce>
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { check, assert } from './checks.mjs';
 
 const [base, key, openaiModel, claudeModel, toolModel, nonce] = process.argv.slice(2);
 const openai = new OpenAI({ baseURL: base + '/v1', apiKey: key, maxRetries: 0 });
 const anthropic = new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
 
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    console.log(JSON.stringify({ check: name, ok: true, detail }));
-  } catch (e) {
-    console.log(JSON.stringify({ check: name, ok: false, detail: String(e && e.stack || e) }));
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
 
 const question = `Say hello in one short sentence. (${nonce})`;
 const params = { temperature: 0, max_tokens: 64 };

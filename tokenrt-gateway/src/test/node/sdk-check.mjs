@@ -4,21 +4,13 @@
 // (the tool models are routes to upstreams that answer with a tool call)
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { check, assert } from './checks.mjs';
 
 const [base, key, openaiModel, claudeModel, openaiToolModel, claudeToolModel] = process.argv.slice(2);
 const toolModel = { [openaiModel]: openaiToolModel, [claudeModel]: claudeToolModel };
 const openai = new OpenAI({ baseURL: base + '/v1', apiKey: key, maxRetries: 0 });
 const anthropic = new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
 
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    console.log(JSON.stringify({ check: name, ok: true, detail }));
-  } catch (e) {
-    console.log(JSON.stringify({ check: name, ok: false, detail: String(e && e.stack || e) }));
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
 
 const messages = [{ role: 'user', content: 'Say hello in one short sentence.' }];
 

@@ -363,16 +363,8 @@ public final class CacheStep implements Interceptor {
     /** Waits until background indexing and verification queued so far are done (tests, shutdown). */
     public boolean drain(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!background.getQueue().isEmpty() || background.getActiveCount() > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        if (!LayeredResponseCache.awaitIdle(background, deadline)) {
+            return false;
         }
         if (cache instanceof LayeredResponseCache l) {
             return l.flush(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));

@@ -113,9 +113,13 @@ public final class LayeredResponseCache implements ResponseCache {
 
     /** Waits until the background writes queued so far are done (for tests and an orderly shutdown). */
     public boolean flush(long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (writer.getQueue().size() > 0 || writer.getActiveCount() > 0) {
-            if (System.nanoTime() > deadline) {
+        return awaitIdle(writer, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    }
+
+    /** Waits until {@code pool} has nothing queued or running, or {@code deadlineNanos} passes; true if idle. */
+    static boolean awaitIdle(ThreadPoolExecutor pool, long deadlineNanos) {
+        while (!pool.getQueue().isEmpty() || pool.getActiveCount() > 0) {
+            if (System.nanoTime() > deadlineNanos) {
                 return false;
             }
             try {

@@ -88,6 +88,31 @@ public final class JdbcResponseCache implements ResponseCache {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
     }
 
+    /** Work inside one transaction. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in a transaction on a pooled connection: committed when it returns, rolled back when it throws. */
+    private <T> T transaction(String op, Work<T> work) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failed(op, e);
+        }
+    }
+
     private CacheLayerException failed(String op, SQLException e) {
         return new CacheLayerException("response cache " + op + " failed on " + where + ": " + e.getMessage(), e);
     }
@@ -126,46 +151,35 @@ public final class JdbcResponseCache implements ResponseCache {
         if (value.expiredAt(clock.instant())) {
             return;
         }
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-                    ps.setString(1, key.namespace());
-                    ps.setString(2, key.hash());
-                    ps.setString(3, value.model());
-                    ps.setLong(4, nanos(value.storedAt()));
-                    ps.setLong(5, nanos(value.expiresAt()));
-                    ps.setBytes(6, CacheCodec.encode(value));
-                    ps.executeUpdate();
-                }
-                try (PreparedStatement ps = c.prepareStatement(
-                        "DELETE FROM cache_entry_tags WHERE namespace = ? AND hash = ?")) {
-                    ps.setString(1, key.namespace());
-                    ps.setString(2, key.hash());
-                    ps.executeUpdate();
-                }
-                if (!value.tags().isEmpty()) {
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "INSERT INTO cache_entry_tags (namespace, hash, tag) VALUES (?, ?, ?)")) {
-                        for (String t : new LinkedHashSet<>(value.tags())) {
-                            ps.setString(1, key.namespace());
-                            ps.setString(2, key.hash());
-                            ps.setString(3, t);
-                            ps.addBatch();
-                        }
-                        ps.executeBatch();
-                    }
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        transaction("put", c -> {
+            try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
+                ps.setString(1, key.namespace());
+                ps.setString(2, key.hash());
+                ps.setString(3, value.model());
+                ps.setLong(4, nanos(value.storedAt()));
+                ps.setLong(5, nanos(value.expiresAt()));
+                ps.setBytes(6, CacheCodec.encode(value));
+                ps.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw failed("put", e);
-        }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM cache_entry_tags WHERE namespace = ? AND hash = ?")) {
+                ps.setString(1, key.namespace());
+                ps.setString(2, key.hash());
+                ps.executeUpdate();
+            }
+            if (!value.tags().isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO cache_entry_tags (namespace, hash, tag) VALUES (?, ?, ?)")) {
+                    for (String t : new LinkedHashSet<>(value.tags())) {
+                        ps.setString(1, key.namespace());
+                        ps.setString(2, key.hash());
+                        ps.setString(3, t);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            return null;
+        });
     }
 
     @Override
@@ -191,28 +205,17 @@ public final class JdbcResponseCache implements ResponseCache {
         });
         String sql = "DELETE FROM cache_entries" + (where.isEmpty() ? "" : " WHERE (namespace, hash) IN "
                 + "(SELECT e.namespace, e.hash FROM cache_entries e WHERE " + String.join(" AND ", where) + ")");
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                int n;
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    for (int i = 0; i < args.size(); i++) {
-                        ps.setObject(i + 1, args.get(i));
-                    }
-                    n = ps.executeUpdate();
+        return transaction("invalidate", c -> {
+            int n;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setObject(i + 1, args.get(i));
                 }
-                deleteOrphanTags(c);
-                c.commit();
-                return n;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+                n = ps.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw failed("invalidate", e);
-        }
+            deleteOrphanTags(c);
+            return (long) n;
+        });
     }
 
     private static void deleteOrphanTags(Connection c) throws SQLException {
@@ -224,28 +227,17 @@ public final class JdbcResponseCache implements ResponseCache {
 
     /** Deletes entries expired by {@code now}; returns how many. */
     public long sweep(Instant now) {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                int n;
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM cache_entries WHERE expires_at_ns <= ?")) {
-                    ps.setLong(1, nanos(now));
-                    n = ps.executeUpdate();
-                }
-                if (n > 0) {
-                    deleteOrphanTags(c);
-                }
-                c.commit();
-                return n;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        return transaction("sweep", c -> {
+            int n;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM cache_entries WHERE expires_at_ns <= ?")) {
+                ps.setLong(1, nanos(now));
+                n = ps.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw failed("sweep", e);
-        }
+            if (n > 0) {
+                deleteOrphanTags(c);
+            }
+            return (long) n;
+        });
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.tokenrt.cache.CacheKey;
 import dev.tokenrt.cache.CachedResponse;
 import dev.tokenrt.cache.Invalidation;
 import dev.tokenrt.cache.ResponseCache;
+import dev.tokenrt.store.budget.MutableClock;
 import dev.tokenrt.chat.ChatResponse;
 import dev.tokenrt.chat.Part;
 import dev.tokenrt.chat.StopReason;
@@ -14,49 +15,22 @@ import dev.tokenrt.usage.UsageSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What every layer of the response cache promises, run against each real engine: memory (Caffeine), Redis,
- * SQLite and PostgreSQL. Time is a clock the test moves; Redis's own PX expiry is set from the same clock, far
- * enough ahead that it never fires during a test.
+ * SQLite and PostgreSQL. Time is a clock the test moves ({@link MutableClock}); Redis's own PX expiry is set from
+ * the same clock, far enough ahead that it never fires during a test.
  */
 abstract class ResponseCacheContract {
 
     static final Instant T0 = Instant.parse("2026-06-01T10:00:00Z");
 
-    /** A clock the test moves by hand. */
-    static final class Moving extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(T0);
-
-        void advance(Duration d) {
-            now.updateAndGet(t -> t.plus(d));
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    final Moving clock = new Moving();
+    final MutableClock clock = new MutableClock(T0);
     ResponseCache cache;
 
     abstract ResponseCache open(Clock clock) throws Exception;
