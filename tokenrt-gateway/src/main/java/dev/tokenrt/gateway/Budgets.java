@@ -7,6 +7,7 @@ import dev.tokenrt.budget.CompositeBudgetSource;
 import dev.tokenrt.budget.CounterStore;
 import dev.tokenrt.budget.CounterStoreUnavailableException;
 import dev.tokenrt.budget.KeyBudgets;
+import dev.tokenrt.store.budget.JdbcAlertLog;
 import dev.tokenrt.store.budget.JdbcBudgetRegistry;
 import dev.tokenrt.store.ledger.LedgerOptions;
 import dev.tokenrt.budget.FallbackCounterStore;
@@ -47,16 +48,18 @@ final class Budgets implements AutoCloseable {
     private final JdbcBudgetRegistry registry;
     private final KeyBudgets keyBudgets;
     private final ThresholdAlerts alerts;
+    private final JdbcAlertLog alertLog;
     private final List<Interceptor> steps;
 
     private Budgets(BudgetSettings settings, CounterStore counters, BudgetSource source, JdbcBudgetRegistry registry,
-            KeyBudgets keyBudgets, ThresholdAlerts alerts, List<Interceptor> steps) {
+            KeyBudgets keyBudgets, ThresholdAlerts alerts, JdbcAlertLog alertLog, List<Interceptor> steps) {
         this.settings = settings;
         this.counters = counters;
         this.source = source;
         this.registry = registry;
         this.keyBudgets = keyBudgets;
         this.alerts = alerts;
+        this.alertLog = alertLog;
         this.steps = List.copyOf(steps);
     }
 
@@ -75,7 +78,9 @@ final class Budgets implements AutoCloseable {
         List<AlertSink> sinks = new ArrayList<>();
         sinks.add(alert -> LOG.warn("budget alert: {}", alert.text()));
         bs.webhooks().forEach(u -> sinks.add(new WebhookAlertSink(u)));
-        ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock);
+        // Alerts are de-duplicated and recorded in the database the replicas share, so a crossing fires once.
+        JdbcAlertLog alertLog = JdbcAlertLog.open(config.databaseUrl(), LedgerOptions.defaults());
+        ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock, alertLog);
         BudgetStep step = BudgetStep.builder().budgets(source).counters(counters).prices(PriceLookup.of(pricing))
                 .counting(counting).clock(clock).zone(bs.zone()).maxQueueWait(bs.queueMaxWait()).alerts(alerts)
                 .holdTtl(bs.holdTtl()).failOpen(bs.failOpen()).build();
@@ -84,7 +89,7 @@ final class Budgets implements AutoCloseable {
             steps.add(new RateLimitStep(new GcraRateLimiter(clock, bs.rateLimits()), counting, 1024));
         }
         steps.add(step);
-        return new Budgets(bs, counters, source, registry, keyBudgets, alerts, steps);
+        return new Budgets(bs, counters, source, registry, keyBudgets, alerts, alertLog, steps);
     }
 
     /**
@@ -201,7 +206,11 @@ final class Budgets implements AutoCloseable {
         try {
             counters.close();
         } finally {
-            registry.close();
+            try {
+                registry.close();
+            } finally {
+                alertLog.close();
+            }
         }
     }
 }

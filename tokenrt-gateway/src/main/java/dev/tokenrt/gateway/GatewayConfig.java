@@ -318,8 +318,10 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
                 .orElse(BudgetSettings.DEFAULTS.holdTtl());
         java.time.Duration redisTimeout = number(b, "redis_timeout_ms", "budgets.redis_timeout_ms", env, 1, 60_000)
                 .map(java.time.Duration::ofMillis).orElse(BudgetSettings.DEFAULTS.redisTimeout());
+        java.time.Duration poolIdle = number(b, "pool_idle_ms", "budgets.pool_idle_ms", env, 1, 86_400_000L)
+                .map(java.time.Duration::ofMillis).orElse(BudgetSettings.DEFAULTS.poolIdleAfter());
         return new BudgetSettings(zone, redis, policy.equals("fail_open"), queue, hooks, tiers, limits, definitions,
-                holdTtl, redisTimeout);
+                holdTtl, redisTimeout, poolIdle);
     }
 
     /** A copy of a YAML subtree with ${ENV} substituted in every string value. */

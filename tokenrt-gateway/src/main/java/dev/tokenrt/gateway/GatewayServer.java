@@ -76,6 +76,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Budgets budgets;
     private final AdminKeysApi adminKeys;
     private final AdminBudgetsApi adminBudgets;
+    private final AdminAlertsApi adminAlerts;
 
     GatewayServer(GatewayConfig config, TokenRuntime runtime, TokenCounting counting, GatewayMetrics metrics,
             boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings,
@@ -96,6 +97,7 @@ public final class GatewayServer implements AutoCloseable {
         this.adminKeys = new AdminKeysApi(keys, runtime.clock(), openAi);
         this.adminBudgets = new AdminBudgetsApi(budgets.registry(), budgets.counters(), runtime.clock(),
                 budgets.settings().zone(), openAi, budgets.source());
+        this.adminAlerts = new AdminAlertsApi(budgets.alerts().log(), runtime.clock(), openAi);
         this.admin = new AdminApi(runtime.ledger(), runtime.clock(), openAi);
         this.models = new ModelsApi(config, runtime.router());
         this.server = vertx.createHttpServer(new HttpServerOptions()
@@ -259,6 +261,8 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (path.equals("/admin/v1/usage") && m == HttpMethod.GET) {
             admin.usage(req);
+        } else if (path.equals("/admin/v1/alerts") && m == HttpMethod.GET) {
+            adminAlerts.list(req);
         } else if (path.equals("/admin/v1/keys") && m == HttpMethod.POST) {
             withBody(req, face, body -> adminKeys.create(req, body));
         } else if (path.equals("/admin/v1/keys") && m == HttpMethod.GET) {

@@ -69,7 +69,6 @@ import org.slf4j.LoggerFactory;
 public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcBudgetRegistry.class);
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final String COLUMNS = "id, scope, scope_id, period, metric, limit_amount, warn_at, critical_at, "
             + "action, degrade_to";
     private static final String SELECT = "SELECT " + COLUMNS + " FROM budgets";
@@ -172,18 +171,9 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         Objects.requireNonNull(db, "db");
         Objects.requireNonNull(opts, "opts");
-        KeyDatabase.Engine engine = KeyDatabase.engineOf(jdbcUrl);
+        HikariDataSource pool = SharedDatabase.open(jdbcUrl, db, "tokenrt-budgets", "the budget registry");
         String where = KeyDatabase.redact(jdbcUrl);
-        HikariDataSource pool;
-        try {
-            DataSource plain = KeyDatabase.plain(jdbcUrl, engine, db);
-            KeyDatabase.migrate(plain, engine, where);
-            pool = KeyDatabase.pool(plain, db, "tokenrt-budgets");
-        } catch (KeyStoreException e) {
-            throw new BudgetStoreException("cannot open the budget registry at " + where + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new BudgetStoreException("cannot open budget registry connections to " + where, e);
-        }
+        KeyDatabase.Engine engine = KeyDatabase.engineOf(jdbcUrl);
         try {
             JdbcBudgetRegistry r = new JdbcBudgetRegistry(pool, Optional.of(pool), opts);
             LOG.info("budget registry open on {} ({}), {} budgets, reloaded every {} ({})", where, engine,
@@ -202,11 +192,7 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     public static JdbcBudgetRegistry open(DataSource dataSource, Options opts) {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(opts, "opts");
-        try {
-            KeyDatabase.migrate(dataSource, KeyDatabase.engineOf(dataSource), "the given data source");
-        } catch (KeyStoreException e) {
-            throw new BudgetStoreException("cannot open the budget registry: " + e.getMessage(), e);
-        }
+        SharedDatabase.migrate(dataSource, "the budget registry");
         return new JdbcBudgetRegistry(dataSource, Optional.empty(), opts);
     }
 
@@ -317,7 +303,7 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     @Override
     public Budget create(Budget budget) {
         Objects.requireNonNull(budget, "budget");
-        long now = nanos(opts.clock().instant());
+        long now = SharedDatabase.nanos(opts.clock().instant());
         String sql = "INSERT INTO budgets (" + COLUMNS + ", created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bind(ps, budget);
@@ -344,7 +330,7 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
         int changed;
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindFields(ps, budget, 0);
-            ps.setLong(++i, nanos(opts.clock().instant()));
+            ps.setLong(++i, SharedDatabase.nanos(opts.clock().instant()));
             ps.setString(++i, budget.id());
             changed = ps.executeUpdate();
         } catch (SQLException e) {
@@ -463,11 +449,6 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
             throw new BudgetStoreException("budget row " + rs.getString(1) + " is not a valid budget: "
                     + e.getMessage(), e);
         }
-    }
-
-    /** Epoch nanoseconds, as the ledger stores time. */
-    private static long nanos(Instant t) {
-        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), NANOS_PER_SECOND), t.getNano());
     }
 
     /** A unique or primary-key violation: SQLState class 23 (PostgreSQL), or SQLite's SQLITE_CONSTRAINT (19). */
