@@ -276,32 +276,17 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         }
         List<dev.tokenrt.budget.RateLimit> limits = new ArrayList<>();
         JsonNode rs = root.path("rate_limits");
+        if (!rs.isMissingNode() && !rs.isArray()) {
+            throw new ConfigException("rate_limits: expected a list");
+        }
         for (int i = 0; i < rs.size(); i++) {
             String at = "rate_limits[" + i + "]";
-            JsonNode r = rs.get(i);
             try {
-                var subject = dev.tokenrt.budget.RateLimit.Subject.valueOf(
-                        text(r, "subject", at + ".subject", env).orElse("key").toUpperCase(java.util.Locale.ROOT));
-                var unit = dev.tokenrt.budget.RateLimit.Unit.valueOf(
-                        text(r, "unit", at + ".unit", env).orElse("requests").toUpperCase(java.util.Locale.ROOT));
-                var per = dev.tokenrt.budget.RateLimit.Per.valueOf(
-                        text(r, "per", at + ".per", env).orElse("minute").toUpperCase(java.util.Locale.ROOT));
-                long limit = number(r, "limit", at + ".limit", env, 1, Long.MAX_VALUE)
-                        .orElseThrow(() -> new ConfigException(at + ".limit: required"));
-                var rl = dev.tokenrt.budget.RateLimit.each(text(r, "id", at + ".id", env).orElse("rl" + i), subject, unit,
-                        limit, per);
-                Optional<String> sid = text(r, "subject_id", at + ".subject_id", env);
-                if (sid.isPresent()) {
-                    rl = rl.forSubject(sid.get());
-                }
-                Optional<Long> burst = number(r, "burst", at + ".burst", env, 1, Long.MAX_VALUE);
-                if (burst.isPresent()) {
-                    rl = rl.withBurst(burst.get());
-                }
-                limits.add(rl);
+                limits.add(dev.tokenrt.budget.RateLimitJson.parse(substituteAll(rs.get(i), at, env), at, "rl" + i));
+            } catch (dev.tokenrt.budget.BudgetJsonException e) {
+                throw new ConfigException(e.param() + ": " + e.getMessage());
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(at + ": " + e.getMessage()
-                        + " (subject: key|user|project|model, unit: requests|input_tokens|output_tokens, per: minute|hour)");
+                throw new ConfigException(at + ": " + e.getMessage());
             }
         }
         List<dev.tokenrt.budget.Budget> definitions = new ArrayList<>();
