@@ -239,6 +239,10 @@ public final class KeyBudgets implements BudgetSource, RateLimitSource {
             throw new BudgetJsonException(at + ".scope_id", "Leave '" + at + ".scope_id' out: a key's budgets "
                     + "apply to that key.");
         }
+        if (f.pool().isPresent()) {
+            throw new BudgetJsonException(at + ".split", "A key's own budget cannot be split by priority ('" + at
+                    + ".split'): a key has one tier. Share a team or global budget with /admin/v1/budgets.");
+        }
         String local = f.id().orElse(f.metric().wireName() + ":" + f.period().wireName());
         return f.toBudget(PREFIX + keyId + ":" + local, Scope.KEY, keyId);
     }

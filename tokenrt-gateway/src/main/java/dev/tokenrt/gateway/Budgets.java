@@ -17,6 +17,7 @@ import dev.tokenrt.budget.GcraRateLimiter;
 import dev.tokenrt.budget.InMemoryBudgetRegistry;
 import dev.tokenrt.budget.InMemoryCounterStore;
 import dev.tokenrt.budget.PriceLookup;
+import dev.tokenrt.budget.Priority;
 import dev.tokenrt.budget.FallbackRateLimitStore;
 import dev.tokenrt.budget.InMemoryRateLimitStore;
 import dev.tokenrt.budget.RateLimitSource;
@@ -91,7 +92,10 @@ final class Budgets implements AutoCloseable {
         ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock, alertLog);
         BudgetStep step = BudgetStep.builder().budgets(source).counters(counters).prices(PriceLookup.of(pricing))
                 .counting(counting).clock(clock).zone(bs.zone()).maxQueueWait(bs.queueMaxWait()).alerts(alerts)
-                .holdTtl(bs.holdTtl()).failOpen(bs.failOpen()).build();
+                .holdTtl(bs.holdTtl()).failOpen(bs.failOpen())
+                // Pools shared by priority split by the priority of the key's tier; a request without one is medium.
+                .priorities(a -> keyBudgets.priority(a.keyId()).orElse(Priority.MEDIUM))
+                .poolIdleAfter(bs.poolIdleAfter()).build();
         List<Interceptor> steps = new ArrayList<>();
         // Rate limits from the configuration file and from the keys themselves, in buckets every replica shares
         // when Redis is configured (so N replicas admit the configured rate, not N times it).

@@ -8,6 +8,7 @@ import dev.tokenrt.budget.BudgetStoreException;
 import dev.tokenrt.budget.DuplicateBudgetException;
 import dev.tokenrt.budget.Metric;
 import dev.tokenrt.budget.Period;
+import dev.tokenrt.budget.PriorityPool;
 import dev.tokenrt.budget.Scope;
 import dev.tokenrt.keys.KeyStoreException;
 import dev.tokenrt.store.keys.KeyDatabase;
@@ -70,7 +71,7 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcBudgetRegistry.class);
     private static final String COLUMNS = "id, scope, scope_id, period, metric, limit_amount, warn_at, critical_at, "
-            + "action, degrade_to";
+            + "action, degrade_to, pool_weights";
     private static final String SELECT = "SELECT " + COLUMNS + " FROM budgets";
     private static final String ORDER = " ORDER BY created_ns, id";
 
@@ -304,7 +305,7 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     public Budget create(Budget budget) {
         Objects.requireNonNull(budget, "budget");
         long now = SharedDatabase.nanos(opts.clock().instant());
-        String sql = "INSERT INTO budgets (" + COLUMNS + ", created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        String sql = "INSERT INTO budgets (" + COLUMNS + ", created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bind(ps, budget);
             ps.setLong(++i, now);
@@ -326,7 +327,7 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     public Optional<Budget> replace(Budget budget) {
         Objects.requireNonNull(budget, "budget");
         String sql = "UPDATE budgets SET scope = ?, scope_id = ?, period = ?, metric = ?, limit_amount = ?, "
-                + "warn_at = ?, critical_at = ?, action = ?, degrade_to = ?, updated_ns = ? WHERE id = ?";
+                + "warn_at = ?, critical_at = ?, action = ?, degrade_to = ?, pool_weights = ?, updated_ns = ? WHERE id = ?";
         int changed;
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindFields(ps, budget, 0);
@@ -432,6 +433,11 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
         } else {
             ps.setNull(++i, Types.VARCHAR);
         }
+        if (b.pool().isPresent()) {
+            ps.setString(++i, b.pool().get().text());
+        } else {
+            ps.setNull(++i, Types.VARCHAR);
+        }
         return i;
     }
 
@@ -439,7 +445,8 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     private static Budget read(ResultSet rs) throws SQLException {
         return new Budget(rs.getString(1), Scope.parse(rs.getString(2)), rs.getString(3), Period.parse(rs.getString(4)),
                 Metric.parse(rs.getString(5)), rs.getLong(6), new BigDecimal(rs.getString(7)),
-                new BigDecimal(rs.getString(8)), Action.parse(rs.getString(9)), Optional.ofNullable(rs.getString(10)));
+                new BigDecimal(rs.getString(8)), Action.parse(rs.getString(9)), Optional.ofNullable(rs.getString(10)),
+                Optional.ofNullable(rs.getString(11)).map(PriorityPool::parse));
     }
 
     private static Budget readChecked(ResultSet rs) throws SQLException {
