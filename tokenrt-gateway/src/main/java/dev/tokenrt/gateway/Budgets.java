@@ -7,6 +7,7 @@ import dev.tokenrt.budget.CompositeBudgetSource;
 import dev.tokenrt.budget.CounterStore;
 import dev.tokenrt.budget.CounterStoreUnavailableException;
 import dev.tokenrt.budget.KeyBudgets;
+import dev.tokenrt.store.budget.CounterRebuild;
 import dev.tokenrt.store.budget.JdbcAlertLog;
 import dev.tokenrt.store.budget.JdbcBudgetRegistry;
 import dev.tokenrt.store.ledger.LedgerOptions;
@@ -33,6 +34,7 @@ import dev.tokenrt.pipeline.CatalogPricing;
 import dev.tokenrt.pipeline.Interceptor;
 import dev.tokenrt.pipeline.TokenCounting;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -57,10 +59,14 @@ final class Budgets implements AutoCloseable {
     private final ThresholdAlerts alerts;
     private final JdbcAlertLog alertLog;
     private final List<Interceptor> steps;
+    private final InMemoryBudgetRegistry configured;
+    private final KeyStore keys;
+    private final CounterRebuild rebuild;
 
     private Budgets(BudgetSettings settings, CounterStore counters, RateLimitStore buckets, BudgetSource source,
             JdbcBudgetRegistry registry,
-            KeyBudgets keyBudgets, ThresholdAlerts alerts, JdbcAlertLog alertLog, List<Interceptor> steps) {
+            KeyBudgets keyBudgets, ThresholdAlerts alerts, JdbcAlertLog alertLog, List<Interceptor> steps,
+            InMemoryBudgetRegistry configured, KeyStore keys, CounterRebuild rebuild) {
         this.settings = settings;
         this.counters = counters;
         this.buckets = buckets;
@@ -70,6 +76,9 @@ final class Budgets implements AutoCloseable {
         this.alerts = alerts;
         this.alertLog = alertLog;
         this.steps = List.copyOf(steps);
+        this.configured = configured;
+        this.keys = keys;
+        this.rebuild = rebuild;
     }
 
     static Budgets open(GatewayConfig config, Clock clock, TokenCounting counting, CatalogPricing pricing, KeyStore keys,
@@ -104,7 +113,9 @@ final class Budgets implements AutoCloseable {
                 RateLimitSource.all(RateLimitSource.of(bs.rateLimits()), keyBudgets), buckets);
         steps.add(new RateLimitStep(limiter, counting, 1024, bs.failOpen()));
         steps.add(step);
-        return new Budgets(bs, counters, buckets, source, registry, keyBudgets, alerts, alertLog, steps);
+        CounterRebuild rebuild = CounterRebuild.open(config.databaseUrl(), LedgerOptions.defaults());
+        return new Budgets(bs, counters, buckets, source, registry, keyBudgets, alerts, alertLog, steps, configured,
+                keys, rebuild);
     }
 
     /**
@@ -114,15 +125,21 @@ final class Budgets implements AutoCloseable {
      */
     static CounterStore openCounters(GatewayConfig config, Clock clock, GatewayMetrics metrics) {
         BudgetSettings bs = config.budgets();
-        CounterStore primary = bs.redisUrl().isPresent()
-                ? connectRedis(bs.redisUrl().get(), bs.redisTimeout())
-                : JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
+        CounterStore primary = openPrimaryCounters(config);
         if (!bs.failOpen()) {
             return primary;
         }
         return new FallbackCounterStore(primary, new InMemoryCounterStore(clock), loudly(
                 "BUDGET COUNTER STORE UNREACHABLE: counting locally on this replica (fail_open); budgets are enforced "
                         + "per replica until it returns", metrics::budgetStoreFallback));
+    }
+
+    /** The shared counter store itself: Redis when configured, else the SQL database; no fallback. */
+    static CounterStore openPrimaryCounters(GatewayConfig config) {
+        BudgetSettings bs = config.budgets();
+        return bs.redisUrl().isPresent()
+                ? connectRedis(bs.redisUrl().get(), bs.redisTimeout())
+                : JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
     }
 
     /**
@@ -237,6 +254,15 @@ final class Budgets implements AutoCloseable {
         return alerts;
     }
 
+    /**
+     * Rebuilds every counter from the ledger (flushed first by the caller), or with {@code dryRun} says what it
+     * would change ({@link BudgetRebuild}).
+     */
+    List<CounterRebuild.Change> rebuild(Instant now, boolean dryRun) {
+        return BudgetRebuild.rebuild(configured.list(), registry, keys, keyBudgets, counters, rebuild,
+                settings.zone(), now, dryRun, p -> { });
+    }
+
     /** Releases holds whose process died (run periodically). */
     int sweep(Clock clock) {
         try {
@@ -249,7 +275,7 @@ final class Budgets implements AutoCloseable {
 
     @Override
     public void close() {
-        try (alertLog; registry; buckets) {
+        try (rebuild; alertLog; registry; buckets) {
             counters.close();
         }
     }

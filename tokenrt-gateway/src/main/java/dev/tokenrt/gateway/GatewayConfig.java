@@ -404,6 +404,15 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.trim());
     }
 
+    /** The same configuration on another database (the ledger's, the keys', the budgets'). */
+    public GatewayConfig withDatabaseUrl(String url) {
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, url, providers, models, fake, budgets);
+    }
+
+    public GatewayConfig withBudgets(BudgetSettings settings) {
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, settings);
+    }
+
     public GatewayConfig withListen(String newHost, int newPort) {
         return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets);
     }
