@@ -430,6 +430,17 @@ public final class BudgetJson {
         return out;
     }
 
+    /** A window as {@code period_start} and {@code period_end} (both null for a total budget's). */
+    public static void putWindow(ObjectNode out, Window w) {
+        if (w.isForever()) {
+            out.putNull("period_start");
+            out.putNull("period_end");
+        } else {
+            out.put("period_start", w.start().toString());
+            out.put("period_end", w.end().toString());
+        }
+    }
+
     /** An amount in a metric's unit as JSON: a decimal USD string for cost (exact), a number otherwise. */
     public static JsonNode amount(Metric metric, long amount) {
         return metric == Metric.COST_USD ? NODES.textNode(Money.format(amount)) : NODES.numberNode(amount);

@@ -92,13 +92,7 @@ final class AdminAlertsApi {
         o.put("period", r.period().wireName());
         o.put("metric", r.metric().wireName());
         o.put("level", r.level().wireName());
-        if (r.window().isForever()) {
-            o.putNull("period_start");
-            o.putNull("period_end");
-        } else {
-            o.put("period_start", r.window().start().toString());
-            o.put("period_end", r.window().end().toString());
-        }
+        BudgetJson.putWindow(o, r.window());
         o.set("used", BudgetJson.amount(r.metric(), r.used()));
         o.set("limit", BudgetJson.amount(r.metric(), r.limit()));
         o.put("action", r.action().wireName());

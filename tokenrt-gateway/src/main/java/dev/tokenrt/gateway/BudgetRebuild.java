@@ -84,13 +84,7 @@ public final class BudgetRebuild {
             o.put("budget", c.budgetId());
             o.put("member", c.member());
             o.put("counter", c.counterKey());
-            if (c.window().isForever()) {
-                o.putNull("period_start");
-                o.putNull("period_end");
-            } else {
-                o.put("period_start", c.window().start().toString());
-                o.put("period_end", c.window().end().toString());
-            }
+            BudgetJson.putWindow(o, c.window());
             o.put("metric", c.metric().wireName());
             o.set("before", BudgetJson.amount(c.metric(), c.before()));
             o.set("after", BudgetJson.amount(c.metric(), c.after()));

@@ -431,11 +431,7 @@ public final class JdbcCounterStore implements CounterStore {
 
     @Override
     public void setUsed(String key, long used, Instant windowEnd) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(windowEnd, "windowEnd");
-        if (used < 0) {
-            throw new IllegalArgumentException("used cannot be negative: " + used);
-        }
+        Checks.setUsed(key, used, windowEnd);
         long end = Checks.epochNanos(windowEnd);
         transaction("set used", true, (c, tx) -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO budget_counters "

@@ -286,11 +286,7 @@ public final class RedisCounterStore implements CounterStore {
 
     @Override
     public void setUsed(String key, long used, Instant windowEnd) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(windowEnd, "windowEnd");
-        if (used < 0) {
-            throw new IllegalArgumentException("used cannot be negative: " + used);
-        }
+        Checks.setUsed(key, used, windowEnd);
         redis.run(setUsed, ScriptOutputType.VALUE, new String[] {counterKey(key)}, Long.toString(used),
                 Long.toString(Checks.epochMillis(windowEnd, counterGrace)));
     }

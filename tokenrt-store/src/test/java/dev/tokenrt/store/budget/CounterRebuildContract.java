@@ -65,6 +65,15 @@ abstract class CounterRebuildContract {
     /** Loses every counter's used figure: counters without holds disappear, the others keep only their holds. */
     abstract void wipe() throws Exception;
 
+    /** {@link #wipe} for counters in the SQL database at {@code url}. */
+    static void wipeSql(String url) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+                java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("DELETE FROM budget_counters WHERE held = 0");
+            st.executeUpdate("UPDATE budget_counters SET used = 0");
+        }
+    }
+
     @BeforeEach
     void open() throws Exception {
         ledgerUrl = prepareLedger();

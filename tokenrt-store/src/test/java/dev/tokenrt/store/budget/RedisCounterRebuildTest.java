@@ -1,38 +1,18 @@
 package dev.tokenrt.store.budget;
 
 import dev.tokenrt.budget.CounterStore;
-import dev.tokenrt.store.PostgresScratch;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 
 /** Rebuilding Redis counters (shared by replicas) from a PostgreSQL ledger; keys under a random prefix. */
-class RedisCounterRebuildTest extends CounterRebuildContract {
+class RedisCounterRebuildTest extends PostgresCounterRebuildTest {
 
-    static PostgresScratch pg;
     final String prefix = "tokenrt-test:" + UUID.randomUUID();
-
-    @BeforeAll
-    static void createDatabase() {
-        pg = PostgresScratch.createDatabase("tokenrt_rebuild_redis_");
-    }
-
-    @AfterAll
-    static void dropDatabase() throws SQLException {
-        pg.drop();
-    }
-
-    @Override
-    String prepareLedger() throws SQLException {
-        return pg.schemaUrl(pg.newSchema("r_"));
-    }
 
     @Override
     CounterStore openCounters(String ledgerUrl, MutableClock clock) {
