@@ -168,6 +168,11 @@ public final class GcraRateLimiter {
             return done.get();
         }
 
+        /** True when no limit applied to the request: there is nothing to settle. */
+        public boolean isEmpty() {
+            return charges.isEmpty();
+        }
+
         private void correct(long input, long output, boolean refund) {
             if (!done.compareAndSet(false, true) || charges.isEmpty()) {
                 return;

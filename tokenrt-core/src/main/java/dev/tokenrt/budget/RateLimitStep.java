@@ -87,6 +87,9 @@ public final class RateLimitStep implements Interceptor {
             return new Outcome.Failed(e.withCode("rate_limit_exceeded"), ex);
         }
         GcraRateLimiter.Permit permit = ((GcraRateLimiter.Decision.Allowed) d).permit();
+        if (permit.isEmpty()) {
+            return chain.proceed(ex); // no limit applies: nothing to correct, so no stream to watch
+        }
         Settlement settlement = new Settlement() {
             @Override
             public void settle(Usage usage) {
