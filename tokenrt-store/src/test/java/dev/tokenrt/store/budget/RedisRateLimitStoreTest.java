@@ -61,6 +61,60 @@ class RedisRateLimitStoreTest extends RateLimitStoreContract {
     }
 
     @Test
+    void theScriptsDecimalArithmeticMatchesBigIntegerAtEveryLimbBoundary() throws Exception {
+        String common;
+        try (var in = RedisRateLimitStore.class.getResourceAsStream("gcra_common.lua")) {
+            common = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String script = common + "\nreturn {add(ARGV[1], ARGV[2]), sub(ARGV[1], ARGV[2]), tostring(cmp(ARGV[1], ARGV[2])),"
+                + " tostring(cmp(ARGV[2], ARGV[1]))}";
+        List<java.math.BigInteger> values = new ArrayList<>();
+        for (String v : List.of("0", "1", "9", "10", "9999999", "10000000", "10000001", "99999999999999",
+                "100000000000000", "9223372036854775807", "18446744073709551616")) {
+            values.add(new java.math.BigInteger(v));
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+        for (int i = 0; i < 150; i++) {
+            int digits = random.nextInt(1, 45);
+            StringBuilder sb = new StringBuilder();
+            for (int d = 0; d < digits; d++) {
+                // Runs of nines and zeros put carries and borrows on limb edges.
+                sb.append(random.nextInt(3) == 0 ? '9' : random.nextInt(2) == 0 ? '0' : (char) ('0' + random.nextInt(10)));
+            }
+            values.add(new java.math.BigInteger(sb.toString()));
+        }
+        RedisClient client = RedisClient.create(RedisCounterStoreTest.URL);
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            String sha = c.sync().scriptLoad(script);
+            int checked = 0;
+            for (int i = 0; i < values.size(); i++) {
+                java.math.BigInteger a = values.get(i);
+                java.math.BigInteger b = values.get(random.nextInt(values.size()));
+                if (a.compareTo(b) < 0) {
+                    java.math.BigInteger t = a;
+                    a = b;
+                    b = t;
+                }
+                List<Object> r = c.sync().evalsha(sha, io.lettuce.core.ScriptOutputType.MULTI, new String[0],
+                        a.toString(), b.toString());
+                assertThat(r.get(0)).as("%s + %s", a, b).isEqualTo(a.add(b).toString());
+                assertThat(r.get(1)).as("%s - %s", a, b).isEqualTo(a.subtract(b).toString());
+                assertThat(r.get(2)).as("cmp %s %s", a, b).isEqualTo(Integer.toString(a.compareTo(b)));
+                assertThat(r.get(3)).as("cmp %s %s", b, a).isEqualTo(Integer.toString(b.compareTo(a)));
+                checked++;
+            }
+            // Exact limb edges, by construction: 9999999 + 1 carries, 10000000 - 1 borrows.
+            List<Object> edge = c.sync().evalsha(sha, io.lettuce.core.ScriptOutputType.MULTI, new String[0],
+                    "99999999999999", "1");
+            assertThat(edge.get(0)).isEqualTo("100000000000000");
+            assertThat(edge.get(1)).isEqualTo("99999999999998");
+            assertThat(checked).isEqualTo(values.size());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
     void manyThreadsOnTwoConnectionsNeverAdmitMoreThanTheBurst() throws Exception {
         RateLimit rpm = RateLimit.each("rpm", Subject.KEY, Unit.REQUESTS, 60, Per.MINUTE).withBurst(25);
         List<GcraRateLimiter> replicas = List.of(limiter(store(), rpm), limiter(store(), rpm));
