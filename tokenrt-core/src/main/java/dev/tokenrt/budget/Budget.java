@@ -20,9 +20,12 @@ import java.util.Optional;
  * @param criticalAt the fraction at which a critical alert fires (0.95 by default)
  * @param action     what happens to a request that does not fit
  * @param degradeTo  the cheaper model for {@link Action#DEGRADE}; empty for every other action
+ * @param pool       present when the budget is a pool shared by priority: the limit is split between the
+ *                   priorities of the requests' tiers by these weights (see {@link BudgetStep}'s "Pools")
  */
 public record Budget(String id, Scope scope, String scopeId, Period period, Metric metric, long limit,
-        BigDecimal warnAt, BigDecimal criticalAt, Action action, Optional<String> degradeTo) {
+        BigDecimal warnAt, BigDecimal criticalAt, Action action, Optional<String> degradeTo,
+        Optional<PriorityPool> pool) {
 
     /** The scope id meaning "each member of the scope, counted separately". */
     public static final String EACH = "*";
@@ -41,6 +44,11 @@ public record Budget(String id, Scope scope, String scopeId, Period period, Metr
         Objects.requireNonNull(criticalAt, "criticalAt");
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(degradeTo, "degradeTo");
+        Objects.requireNonNull(pool, "pool");
+        if (pool.isPresent() && !action.isHard()) {
+            throw new IllegalArgumentException("budget " + id + ": a pool shared by priority needs a hard action "
+                    + "(deny, degrade, throttle or queue), not allow");
+        }
         if (scope == Scope.GLOBAL && !scopeId.isEmpty()) {
             throw new IllegalArgumentException("budget " + id + ": a global budget has no scope id");
         }
@@ -63,6 +71,12 @@ public record Budget(String id, Scope scope, String scopeId, Period period, Metr
         }
     }
 
+    /** An ordinary budget (not a pool). */
+    public Budget(String id, Scope scope, String scopeId, Period period, Metric metric, long limit,
+            BigDecimal warnAt, BigDecimal criticalAt, Action action, Optional<String> degradeTo) {
+        this(id, scope, scopeId, period, metric, limit, warnAt, criticalAt, action, degradeTo, Optional.empty());
+    }
+
     /** A budget with the default alert thresholds and no degrade target. */
     public static Budget of(String id, Scope scope, String scopeId, Period period, Metric metric, long limit,
             Action action) {
@@ -78,7 +92,13 @@ public record Budget(String id, Scope scope, String scopeId, Period period, Metr
     }
 
     public Budget withThresholds(BigDecimal warn, BigDecimal critical) {
-        return new Budget(id, scope, scopeId, period, metric, limit, warn, critical, action, degradeTo);
+        return new Budget(id, scope, scopeId, period, metric, limit, warn, critical, action, degradeTo, pool);
+    }
+
+    /** The same budget as a pool shared by priority with these weights. */
+    public Budget sharedBy(PriorityPool weights) {
+        return new Budget(id, scope, scopeId, period, metric, limit, warnAt, criticalAt, action, degradeTo,
+                Optional.of(weights));
     }
 
     public boolean appliesToEachMember() {

@@ -30,7 +30,9 @@ import java.util.stream.Collectors;
  *  "limit": "50.00",                   // cost: decimal USD, string or number; tokens, requests: an integer
  *  "warn_at": 0.8, "critical_at": 0.95,// fractions of the limit (these defaults)
  *  "action": "deny",                   // allow | deny (default) | degrade | throttle | queue
- *  "degrade_to": "gpt-4o-mini"}        // with action degrade only
+ *  "degrade_to": "gpt-4o-mini",        // with action degrade only
+ *  "split": "priority",                // optional: a pool shared by the priority of the keys' tiers
+ *  "weights": {"critical": 0.5, "high": 0.3, "medium": 0.15, "low": 0.05}}  // with split; these defaults
  * }</pre>
  *
  * <p>Money is converted exactly to nano-USD ({@link Money}): an amount finer than a nano-dollar is refused
@@ -42,7 +44,7 @@ public final class BudgetJson {
 
     /** Every field a budget's JSON may carry; anything else is refused, naming it. */
     public static final Set<String> FIELDS = Set.of("id", "object", "scope", "scope_id", "period", "metric", "limit",
-            "warn_at", "critical_at", "action", "degrade_to");
+            "warn_at", "critical_at", "action", "degrade_to", "split", "weights");
     /** The longest scope member: attribution values are cut to 200 characters, so a longer id never matches. */
     public static final int MAX_SCOPE_ID = 200;
     private static final int MAX_MODEL = 256;
@@ -113,11 +115,13 @@ public final class BudgetJson {
      * and a key's budgets treat them differently).
      */
     record Fields(Optional<String> id, Optional<Scope> scope, Optional<String> scopeId, Period period, Metric metric,
-            long limit, BigDecimal warnAt, BigDecimal criticalAt, Action action, Optional<String> degradeTo) {
+            long limit, BigDecimal warnAt, BigDecimal criticalAt, Action action, Optional<String> degradeTo,
+            Optional<PriorityPool> pool) {
 
         Budget toBudget(String budgetId, Scope s, String member) {
             try {
-                return new Budget(budgetId, s, member, period, metric, limit, warnAt, criticalAt, action, degradeTo);
+                return new Budget(budgetId, s, member, period, metric, limit, warnAt, criticalAt, action, degradeTo,
+                        pool);
             } catch (IllegalArgumentException e) {
                 // Every rule Budget checks is checked above with the field named; this is a safety net.
                 throw new BudgetJsonException("", e.getMessage());
@@ -174,7 +178,65 @@ public final class BudgetJson {
             throw new BudgetJsonException("degrade_to", "'degrade_to' is only meaningful with \"action\": "
                     + "\"degrade\".");
         }
-        return new Fields(id, scope, scopeId, period, metric, limit, warn, critical, action, degradeTo);
+        Optional<PriorityPool> pool = pool(in, action);
+        return new Fields(id, scope, scopeId, period, metric, limit, warn, critical, action, degradeTo, pool);
+    }
+
+    /** {@code "split": "priority"} with optional {@code "weights"}; weights without split are refused. */
+    private static Optional<PriorityPool> pool(ObjectNode in, Action action) {
+        Optional<String> split = text(in, "split");
+        JsonNode weights = in.get("weights");
+        boolean hasWeights = weights != null && !weights.isNull();
+        if (split.isEmpty()) {
+            if (hasWeights) {
+                throw new BudgetJsonException("weights", "'weights' is only meaningful with \"split\": \"priority\".");
+            }
+            return Optional.empty();
+        }
+        if (!split.get().equals("priority")) {
+            throw new BudgetJsonException("split", "'split' can only be \"priority\" (a pool shared by the priority "
+                    + "of the keys' tiers).");
+        }
+        if (!action.isHard()) {
+            throw new BudgetJsonException("action", "A pool shared by priority needs a hard 'action' (deny, degrade, "
+                    + "throttle or queue), not allow.");
+        }
+        if (!hasWeights) {
+            return Optional.of(PriorityPool.defaults());
+        }
+        if (!weights.isObject()) {
+            throw new BudgetJsonException("weights", "'weights' must be an object of priority to weight, e.g. "
+                    + "{\"critical\": 0.5, \"high\": 0.3, \"medium\": 0.15, \"low\": 0.05}.");
+        }
+        Map<Priority, BigDecimal> w = new java.util.EnumMap<>(Priority.class);
+        for (Map.Entry<String, JsonNode> e : weights.properties()) {
+            String p = "weights." + e.getKey();
+            Priority priority;
+            try {
+                priority = Priority.parse(e.getKey());
+            } catch (IllegalArgumentException ex) {
+                throw new BudgetJsonException(p, "'" + p + "' is not a priority: one of " + names(Priority.values())
+                        + ".", BudgetJsonException.UNKNOWN_PARAMETER);
+            }
+            JsonNode v = e.getValue();
+            BigDecimal d;
+            try {
+                d = v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText().strip());
+            } catch (NumberFormatException ex) {
+                throw new BudgetJsonException(p, "'" + p + "' must be a number, e.g. 0.5.");
+            }
+            if (!v.isNumber() && !v.isTextual() || d.signum() < 0 || d.stripTrailingZeros().scale() > MAX_FRACTION_DIGITS
+                    || d.compareTo(BigDecimal.valueOf(1_000_000)) > 0) {
+                throw new BudgetJsonException(p, "'" + p + "' must be a number from 0 to 1000000 with at most "
+                        + MAX_FRACTION_DIGITS + " decimal places.");
+            }
+            w.put(priority, d);
+        }
+        try {
+            return Optional.of(PriorityPool.of(w));
+        } catch (IllegalArgumentException e) {
+            throw new BudgetJsonException("weights", "'weights' needs at least one positive weight.");
+        }
     }
 
     /** The member for the admin API's scope: none for global, a name or {@code *} for every other scope. */
@@ -357,7 +419,26 @@ public final class BudgetJson {
         } else {
             out.putNull("degrade_to");
         }
+        if (b.pool().isPresent()) {
+            out.put("split", "priority");
+            ObjectNode w = out.putObject("weights");
+            Map<Priority, BigDecimal> weights = b.pool().get().decimalWeights();
+            for (Priority p : Priority.values()) {
+                w.set(p.wireName(), NODES.numberNode(weights.get(p)));
+            }
+        }
         return out;
+    }
+
+    /** A window as {@code period_start} and {@code period_end} (both null for a total budget's). */
+    public static void putWindow(ObjectNode out, Window w) {
+        if (w.isForever()) {
+            out.putNull("period_start");
+            out.putNull("period_end");
+        } else {
+            out.put("period_start", w.start().toString());
+            out.put("period_end", w.end().toString());
+        }
     }
 
     /** An amount in a metric's unit as JSON: a decimal USD string for cost (exact), a number otherwise. */

@@ -6,6 +6,7 @@ import dev.tokenrt.budget.CounterStore.Reservation;
 import dev.tokenrt.chat.ChatRequest;
 import dev.tokenrt.chat.Message;
 import dev.tokenrt.chat.Tool;
+import dev.tokenrt.ledger.LedgerEntry.Attribution;
 import dev.tokenrt.pipeline.EventStream;
 import dev.tokenrt.pipeline.Exchange;
 import dev.tokenrt.pipeline.GatewayError;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +64,29 @@ import org.slf4j.LoggerFactory;
  * or is closed, at the provider's usage or at the prompt plus what was generated (what the ledger records
  * for the same stream); a failure or an exception releases. Every path settles or releases exactly once;
  * a hold whose request vanished (a process died) expires after {@link Builder#holdTtl} and is swept.
+ *
+ * <p><b>Pools.</b> A budget with a {@link Budget#pool()} is a pool shared by priority: its limit is split between
+ * the priorities of the requests' tiers ({@link Builder#priorities}, medium for a request without one) by the
+ * pool's weights. Exactly:
+ * <ul>
+ *   <li>A priority is <em>active</em> while it has made a request in the current or the previous stretch of
+ *       {@link Builder#poolIdleAfter} (one minute by default; stretches are aligned to the epoch), so for between
+ *       one and two of them after its last request; else it is <em>idle</em>. The requesting priority is active.</li>
+ *   <li>The pool's limit {@code L} is split by {@link PriorityPool#shares weighted water-filling}: an active
+ *       priority wants as much as it can get, an idle one only what it has already used or holds in this window.
+ *       So every idle priority keeps what it spent, and what it left flows to the active ones by weight; when every
+ *       priority is active each is held to its weight's share of {@code L}.</li>
+ *   <li>A request of priority {@code p} for amount {@code a} holds {@code a} on two counters at once, atomically
+ *       in the store: the pool's ({@code used + held + a <= L}) and priority {@code p}'s
+ *       ({@code used_p + held_p + a <= share_p}). Reserve-then-settle, clamping and the budget's action apply to
+ *       either refusal as to an ordinary budget's.</li>
+ * </ul>
+ * So the hard limit is never overshot, on one process or across replicas: the pool's own counter is checked in
+ * the same atomic reserve. The shares are computed from the counters read just before the reserve (one
+ * {@link CounterStore#states} call); a concurrent change (another priority becoming active at the same moment)
+ * can skew the split by what was in flight, never the total. Spend is not given back: a priority that wakes after
+ * others spent its share while it was idle gets at most what is left of {@code L}. A priority of weight 0 never
+ * draws on the pool.
  *
  * <p>Degrade re-targets the route chosen before this step: the request's model and the route's upstream
  * model both become {@code degrade_to} on the same provider. That is right when the cheaper model is sold by
@@ -95,6 +121,8 @@ public final class BudgetStep implements Interceptor {
     private final RoutingStep.Sleeper sleeper;
     private final Optional<ThresholdAlerts> alerts;
     private final boolean failOpen;
+    private final Function<Attribution, Priority> priorities;
+    private final long poolIdleMillis;
     private final AtomicLong holdSeq = new AtomicLong();
 
     private BudgetStep(Builder b) {
@@ -113,6 +141,8 @@ public final class BudgetStep implements Interceptor {
         this.sleeper = b.sleeper;
         this.alerts = b.alerts;
         this.failOpen = b.failOpen;
+        this.priorities = b.priorities;
+        this.poolIdleMillis = b.poolIdleAfter.toMillis();
     }
 
     public static Builder builder() {
@@ -132,6 +162,14 @@ public final class BudgetStep implements Interceptor {
         if (applicable.isEmpty()) {
             return chain.proceed(original);
         }
+        Priority priority = Priority.MEDIUM;
+        if (applicable.stream().anyMatch(a -> a.budget().pool().isPresent())) {
+            try {
+                priority = priorities.apply(original.attribution());
+            } catch (BudgetStoreException e) {
+                return storeUnavailable(chain, original, e);
+            }
+        }
         Exchange base = original;
         Exchange ex = original;
         Set<String> modelsTried = new HashSet<>();
@@ -142,7 +180,12 @@ public final class BudgetStep implements Interceptor {
         while (true) {
             Instant now = clock.instant();
             modelsTried.add(servedModel(ex));
-            Plan plan = plan(ex, applicable, now);
+            Plan plan;
+            try {
+                plan = plan(ex, applicable, priority, now);
+            } catch (CounterStoreUnavailableException e) {
+                return storeUnavailable(chain, ex, e); // a pool's shares could not be read
+            }
             ex = plan.exchange();
             String holdId = ex.requestId() + "#" + holdSeq.incrementAndGet();
             Reservation r;
@@ -226,10 +269,18 @@ public final class BudgetStep implements Interceptor {
 
     // ---------------------------------------------------------------- reserve
 
-    /** One budget's counter as this request touches it. */
-    private record Line(Applicable applicable, Window window, String key, long limit, long amount) {
+    /** What a line's counter is: a budget's (or a pool's total), a pool priority's share, or its activity. */
+    private enum Kind { WHOLE, SHARE, ACTIVITY }
+
+    /**
+     * One counter as this request touches it.
+     *
+     * @param holdEnd when the counter may be forgotten (its window's end; later for an activity counter)
+     */
+    private record Line(Applicable applicable, Window window, String key, long limit, long amount, Kind kind,
+            Priority priority, Instant holdEnd) {
         boolean hard() {
-            return applicable.budget().action().isHard();
+            return kind != Kind.ACTIVITY && applicable.budget().action().isHard();
         }
 
         Metric metric() {
@@ -245,7 +296,7 @@ public final class BudgetStep implements Interceptor {
         List<Hold> holds() {
             List<Hold> h = new ArrayList<>(lines.size());
             for (Line l : lines) {
-                h.add(new Hold(l.key(), l.limit(), l.amount(), l.window().end()));
+                h.add(new Hold(l.key(), l.limit(), l.amount(), l.holdEnd()));
             }
             return h;
         }
@@ -260,7 +311,7 @@ public final class BudgetStep implements Interceptor {
         }
     }
 
-    private Plan plan(Exchange ex, List<Applicable> applicable, Instant now) {
+    private Plan plan(Exchange ex, List<Applicable> applicable, Priority priority, Instant now) {
         String provider = ex.route().map(Exchange.Route::provider).orElse("");
         String model = servedModel(ex);
         Optional<ModelPrice> price = prices.find(provider, model);
@@ -291,9 +342,63 @@ public final class BudgetStep implements Interceptor {
                 case REQUESTS -> 1;
             };
             long limit = b.action().isHard() ? b.limit() : Long.MAX_VALUE;
-            lines.add(new Line(a, w, counterKey(a, w), limit, amount));
+            lines.add(new Line(a, w, counterKey(a, w), limit, amount, Kind.WHOLE, priority, w.end()));
+            if (b.pool().isPresent()) {
+                long stretch = Math.floorDiv(now.toEpochMilli(), poolIdleMillis) * poolIdleMillis;
+                lines.add(new Line(a, w, shareKey(a, w, priority), share(a, w, priority, stretch), amount, Kind.SHARE,
+                        priority, w.end()));
+                lines.add(new Line(a, w, activityKey(a, priority, stretch), Long.MAX_VALUE, 1, Kind.ACTIVITY, priority,
+                        Instant.ofEpochMilli(stretch + 2 * poolIdleMillis)));
+            }
         }
         return new Plan(ex, price, input, maxOutput, lines);
+    }
+
+    /** A pool priority's share counter: {@code <counter key>:p:<priority>}. */
+    public static String shareKey(Applicable a, Window w, Priority p) {
+        return counterKey(a, w) + ":p:" + p.wireName();
+    }
+
+    /** A pool priority's requests in one stretch of the idle time: {@code b:<name>:a:<priority>:<start epoch ms>}. */
+    private static String activityKey(Applicable a, Priority p, long stretchStartMillis) {
+        return "b:" + a.counterName() + ":a:" + p.wireName() + ":" + stretchStartMillis;
+    }
+
+    /**
+     * Priority {@code p}'s share of a pool now (see the class comment): water-filling over the pool's limit, active
+     * priorities wanting all of it, idle ones what they have used and hold. One read of every priority's counters.
+     */
+    private long share(Applicable a, Window w, Priority p, long stretch) {
+        Budget b = a.budget();
+        List<String> keys = new ArrayList<>(Priority.values().length * 3);
+        for (Priority q : Priority.values()) {
+            keys.add(shareKey(a, w, q));
+            keys.add(activityKey(a, q, stretch));
+            keys.add(activityKey(a, q, stretch - poolIdleMillis));
+        }
+        Map<String, CounterStore.State> states;
+        try {
+            states = store.states(keys);
+        } catch (CounterStoreUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CounterStoreUnavailableException("cannot read the shares of pool " + b.id(), e);
+        }
+        Map<Priority, Long> demand = new EnumMap<>(Priority.class);
+        for (Priority q : Priority.values()) {
+            boolean active = q == p || taken(states.get(activityKey(a, q, stretch))) > 0
+                    || taken(states.get(activityKey(a, q, stretch - poolIdleMillis))) > 0;
+            demand.put(q, active ? b.limit() : taken(states.get(shareKey(a, w, q))));
+        }
+        return b.pool().orElseThrow().shares(b.limit(), demand).get(p);
+    }
+
+    private static long taken(CounterStore.State s) {
+        if (s == null) {
+            return 0;
+        }
+        long t = s.used() + s.held();
+        return t < 0 ? Long.MAX_VALUE : t;
     }
 
     /** The counter key: {@code b:<budget id>[:<member>]:<window start epoch seconds | total>}. */
@@ -478,6 +583,14 @@ public final class BudgetStep implements Interceptor {
     private static String message(Line line, Reservation.Refused refused) {
         Budget b = line.applicable().budget();
         String period = b.period() == Period.TOTAL ? "in total" : "per " + b.period().wireName();
+        if (line.kind() == Kind.SHARE) {
+            String p = line.priority().wireName();
+            return "Budget '" + b.id() + "' (" + line.applicable().scopeText() + ", " + b.metric().wireName() + " "
+                    + period + ", shared by priority) cannot cover this request at priority " + p + ": " + p
+                    + "'s share now " + b.format(refused.limit()) + ", used " + b.format(refused.used())
+                    + ", held by requests in flight " + b.format(refused.held()) + ", this request needs up to "
+                    + b.format(line.amount()) + ".";
+        }
         return "Budget '" + b.id() + "' (" + line.applicable().scopeText() + ", " + b.metric().wireName() + " "
                 + period + ") cannot cover this request: limit " + b.format(refused.limit()) + ", used "
                 + b.format(refused.used()) + ", held by requests in flight " + b.format(refused.held())
@@ -550,7 +663,7 @@ public final class BudgetStep implements Interceptor {
         }).orElse(0L);
         Map<String, Long> m = new LinkedHashMap<>();
         for (Line l : plan.lines()) {
-            long v = switch (l.metric()) {
+            long v = l.kind() == Kind.ACTIVITY ? 1 : switch (l.metric()) {
                 case COST_USD -> cost;
                 case TOKENS -> usage.totalTokens();
                 case REQUESTS -> 1;
@@ -599,6 +712,9 @@ public final class BudgetStep implements Interceptor {
 
         private void checkAlerts(ThresholdAlerts a) {
             for (Line l : plan.lines()) {
+                if (l.kind() != Kind.WHOLE) {
+                    continue; // a pool alerts on its total, not on its priorities' shares
+                }
                 try {
                     a.observe(l.applicable(), l.window(), store.state(l.key()).used());
                 } catch (RuntimeException e) {
@@ -633,6 +749,8 @@ public final class BudgetStep implements Interceptor {
         private RoutingStep.Sleeper sleeper = d -> Thread.sleep(d);
         private Optional<ThresholdAlerts> alerts = Optional.empty();
         private boolean failOpen;
+        private Function<Attribution, Priority> priorities = a -> Priority.MEDIUM;
+        private Duration poolIdleAfter = Duration.ofMinutes(1);
 
         public Builder budgets(BudgetSource s) {
             this.budgets = s;
@@ -740,6 +858,28 @@ public final class BudgetStep implements Interceptor {
          */
         public Builder failOpen(boolean b) {
             this.failOpen = b;
+            return this;
+        }
+
+        /**
+         * A request's priority in pools shared by priority: its key's tier's, typically
+         * ({@code a -> keyBudgets.priority(a.keyId()).orElse(Priority.MEDIUM)}). Medium for every request by default.
+         * May throw {@link BudgetStoreException} (the key cannot be read): the store policy then applies.
+         */
+        public Builder priorities(Function<Attribution, Priority> f) {
+            this.priorities = Objects.requireNonNull(f);
+            return this;
+        }
+
+        /**
+         * How long a priority of a pool may go without a request before it counts as idle and its share flows to
+         * the others (1 minute by default; see the class comment).
+         */
+        public Builder poolIdleAfter(Duration d) {
+            if (d.toMillis() < 1) {
+                throw new IllegalArgumentException("poolIdleAfter must be at least a millisecond");
+            }
+            this.poolIdleAfter = d;
             return this;
         }
 

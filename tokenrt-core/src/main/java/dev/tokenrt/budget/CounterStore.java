@@ -71,6 +71,25 @@ public interface CounterStore extends AutoCloseable {
 
     State state(String key);
 
+    /**
+     * Several counters' figures, by key, in the order given; engines answer in one round trip where they can.
+     * Not atomic across keys unless the engine says so: for proposals (a pool's shares), never for decisions.
+     */
+    default Map<String, State> states(List<String> keys) {
+        Map<String, State> out = new java.util.LinkedHashMap<>();
+        for (String k : keys) {
+            out.put(k, state(k));
+        }
+        return out;
+    }
+
+    /**
+     * Sets a counter's {@code used} figure, keeping what live holds hold on it, and creates it if missing (kept
+     * until {@code windowEnd} and the store's grace). For rebuilding counters from the ledger, which is the source
+     * of truth; never on the request path.
+     */
+    void setUsed(String key, long used, Instant windowEnd);
+
     @Override
     default void close() {
     }

@@ -96,6 +96,22 @@ public final class FallbackCounterStore implements CounterStore {
         }
     }
 
+    /** On the primary only: the local counters are this replica's stand-in, not what is rebuilt. */
+    @Override
+    public void setUsed(String key, long used, Instant windowEnd) {
+        primary.setUsed(key, used, windowEnd);
+    }
+
+    @Override
+    public Map<String, State> states(List<String> keys) {
+        try {
+            return primary.states(keys);
+        } catch (CounterStoreUnavailableException e) {
+            onFallback.accept(e);
+            return local.states(keys);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -1,53 +1,53 @@
 package dev.tokenrt.budget;
 
 import dev.tokenrt.ledger.LedgerEntry.Attribution;
-import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Rate limits by the generic cell rate algorithm (GCRA), in memory: each bucket keeps one number, its
- * theoretical arrival time (TAT), the moment by which everything admitted so far would have drained at the
- * sustained rate. A request of {@code n} units is admitted when, after adding it, the bucket holds no more
- * than its burst: {@code max(TAT, now) + n·T − now ≤ burst·T}, with {@code T = period / limit}. There is no
- * window edge: after a burst the bucket refills continuously, so a 60-per-minute limit lets one request a
- * second through and never 2 × 60 across the top of a minute as a fixed window does. In any interval of
- * length {@code t} at most {@code burst + t·limit/period} units pass.
+ * Rate limits by the generic cell rate algorithm (GCRA): each bucket keeps one number, its theoretical arrival
+ * time, the moment by which everything admitted so far would have drained at the sustained rate ({@link Gcra}).
+ * There is no window edge: after a burst the bucket refills continuously, so a 60-per-minute limit lets one request
+ * a second through and never 2 × 60 across the top of a minute as a fixed window does. In any interval of length
+ * {@code t} at most {@code burst + t·limit/period} units pass. The arithmetic is exact (scaled integers), so a rate
+ * that is not a whole number of nanoseconds per unit (7 a minute) never drifts.
  *
- * <p><b>Exact arithmetic.</b> {@code T} is a fraction of a nanosecond in general (60 per minute is exact,
- * 7 per minute is not), so times are kept scaled by the limit: a scaled time is nanoseconds × limit, and
- * {@code T} becomes the period in nanoseconds, an integer. Products are {@link BigInteger}s: exact, with no
- * overflow however large the limit; nothing is rounded except a retry-after, which rounds up to the nanosecond.
+ * <p><b>Where buckets live.</b> A {@link RateLimitStore}: in this process ({@link InMemoryRateLimitStore}) on one
+ * machine; in Redis across replicas ({@code RedisRateLimitStore}), where every acquire and every correction is one
+ * atomic script, so N replicas together admit the configured rate, not N times it.
+ *
+ * <p><b>Which limits.</b> A {@link RateLimitSource}: the configuration file's limits and a virtual key's own
+ * ({@link KeyBudgets#rateLimits}); each applies when the request has an id in its subject (key, user, project or
+ * model) and, for a limit on one subject, that id.
  *
  * <p><b>Reserve and correct.</b> Output tokens are not known before the call, so {@link #acquire} takes the
- * request's {@code max_tokens} and {@link Permit#settle} corrects every bucket to the actual figures (a
- * refund moves the TAT back). {@link Permit#release} refunds the tokens of a request that failed but keeps
- * its request count, so that failing requests cannot be retried faster than the request limit allows.
- *
- * <p>One lock guards all buckets, so a request is admitted on every limit that applies or on none.
+ * request's {@code max_tokens} and {@link Permit#settle} corrects every bucket to the actual figures (a refund moves
+ * the TAT back). {@link Permit#release} refunds the tokens of a request that failed but keeps its request count, so
+ * that failing requests cannot be retried faster than the request limit allows.
  */
 public final class GcraRateLimiter {
 
-    private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
-    private static final int SWEEP_EVERY = 4096;
-
     private final Clock clock;
-    private final List<RateLimit> limits;
-    /** bucket key → TAT in scaled time (nanoseconds since the epoch × the limit's rate). */
-    private final Map<String, BigInteger> tats = new HashMap<>();
-    private long acquires;
+    private final RateLimitSource limits;
+    private final RateLimitStore store;
+    private final AtomicLong tickets = new AtomicLong();
 
+    /** Fixed limits with buckets in this process's memory. */
     public GcraRateLimiter(Clock clock, List<RateLimit> limits) {
+        this(clock, RateLimitSource.of(limits), new InMemoryRateLimitStore());
+    }
+
+    public GcraRateLimiter(Clock clock, RateLimitSource limits, RateLimitStore store) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.limits = List.copyOf(limits);
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.store = Objects.requireNonNull(store, "store");
     }
 
     /** The outcome of {@link #acquire}. */
@@ -67,25 +67,33 @@ public final class GcraRateLimiter {
         }
     }
 
-    /** The limits that apply to a request, each with the subject it is counted for. */
+    /** One limit as it applies to one request: the subject it is counted for, its bucket, the units drawn. */
+    private record Charge(RateLimit limit, String subjectId, String bucket, long amount) {
+        RateLimitStore.Draw draw(long units) {
+            return new RateLimitStore.Draw(bucket, limit, units);
+        }
+    }
+
     private List<Charge> charges(Attribution attribution, String model, long inputTokens, long outputTokens) {
         List<Charge> out = new ArrayList<>();
-        for (RateLimit l : limits) {
+        java.util.Set<String> buckets = new java.util.HashSet<>();
+        for (RateLimit l : limits.rateLimits(attribution)) {
             Optional<String> subject = l.subject().idOf(attribution, model);
             if (subject.isEmpty() || !l.appliesTo(subject.get())) {
                 continue;
+            }
+            String bucket = Gcra.bucket(l, subject.get());
+            if (!buckets.add(bucket)) {
+                continue; // the same limit given twice is one bucket, drawn on once
             }
             long n = switch (l.unit()) {
                 case REQUESTS -> 1;
                 case INPUT_TOKENS -> inputTokens;
                 case OUTPUT_TOKENS -> outputTokens;
             };
-            out.add(new Charge(l, subject.get(), l.id() + "|" + subject.get(), n));
+            out.add(new Charge(l, subject.get(), bucket, n));
         }
         return out;
-    }
-
-    private record Charge(RateLimit limit, String subjectId, String bucket, long amount) {
     }
 
     /**
@@ -93,138 +101,54 @@ public final class GcraRateLimiter {
      *
      * @param inputTokens          the prompt's tokens
      * @param reservedOutputTokens the output to hold until settled: the request's {@code max_tokens}
+     * @throws CounterStoreUnavailableException if the buckets' store cannot be reached
+     * @throws BudgetStoreException             if a key's own limits cannot be read
      */
     public Decision acquire(Attribution attribution, String model, long inputTokens, long reservedOutputTokens) {
         if (inputTokens < 0 || reservedOutputTokens < 0) {
             throw new IllegalArgumentException("token figures cannot be negative");
         }
         List<Charge> charges = charges(attribution, model, inputTokens, reservedOutputTokens);
-        BigInteger nowNanos = nanos(clock.instant());
-        synchronized (this) {
-            if (++acquires % SWEEP_EVERY == 0) {
-                sweep(nowNanos);
+        if (charges.isEmpty()) {
+            return new Decision.Allowed(new Permit(List.of(), ""));
+        }
+        for (Charge c : charges) {
+            if (c.amount() > c.limit().burst()) {
+                // More than the bucket ever holds: no wait will help, and no store needs asking.
+                return new Decision.Limited(c.limit(), c.subjectId(), c.amount(), Optional.empty());
             }
-            Decision.Limited worst = null;
-            for (Charge c : charges) {
-                Optional<Decision.Limited> refusal = check(c, nowNanos);
-                if (refusal.isPresent() && (worst == null || later(refusal.get(), worst))) {
-                    worst = refusal.get();
+        }
+        List<RateLimitStore.Draw> draws = new ArrayList<>(charges.size());
+        charges.forEach(c -> draws.add(c.draw(c.amount())));
+        String ticket = "rl-" + tickets.incrementAndGet();
+        RateLimitStore.Result r = store.acquire(ticket, draws, clock.instant());
+        if (r instanceof RateLimitStore.Result.Limited limited) {
+            RateLimitStore.Refusal worst = limited.refusals().getFirst();
+            for (RateLimitStore.Refusal f : limited.refusals()) {
+                if (f.retryAfter().compareTo(worst.retryAfter()) > 0) {
+                    worst = f;
                 }
             }
-            if (worst != null) {
-                return worst;
-            }
-            for (Charge c : charges) {
-                add(c.bucket(), c.limit(), c.amount(), nowNanos);
-            }
+            Charge c = charges.get(worst.index());
+            return new Decision.Limited(c.limit(), c.subjectId(), c.amount(), Optional.of(worst.retryAfter()));
         }
-        return new Decision.Allowed(new Permit(charges));
-    }
-
-    /** Refusals compare by how long they ask to wait; "never" is longest. */
-    private static boolean later(Decision.Limited a, Decision.Limited b) {
-        if (a.retryAfter().isEmpty()) {
-            return b.retryAfter().isPresent();
-        }
-        return b.retryAfter().isPresent() && a.retryAfter().get().compareTo(b.retryAfter().get()) > 0;
-    }
-
-    private Optional<Decision.Limited> check(Charge c, BigInteger nowNanos) {
-        if (c.amount() == 0) {
-            return Optional.empty();
-        }
-        RateLimit l = c.limit();
-        if (c.amount() > l.burst()) {
-            return Optional.of(new Decision.Limited(l, c.subjectId(), c.amount(), Optional.empty()));
-        }
-        BigInteger rate = BigInteger.valueOf(l.limit());
-        BigInteger period = BigInteger.valueOf(l.per().nanos());
-        BigInteger now = nowNanos.multiply(rate);
-        BigInteger tat = tats.getOrDefault(c.bucket(), now).max(now);
-        BigInteger fill = tat.add(BigInteger.valueOf(c.amount()).multiply(period)).subtract(now);
-        BigInteger capacity = BigInteger.valueOf(l.burst()).multiply(period);
-        if (fill.compareTo(capacity) <= 0) {
-            return Optional.empty();
-        }
-        // Scaled time back to nanoseconds, rounded up so that retrying after it is admitted.
-        BigInteger[] qr = fill.subtract(capacity).divideAndRemainder(rate);
-        BigInteger waitNanos = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
-        return Optional.of(new Decision.Limited(l, c.subjectId(), c.amount(), Optional.of(toDuration(waitNanos))));
-    }
-
-    /** Moves a bucket's TAT by {@code units} (negative: a refund); drops buckets that are full again. */
-    private void add(String bucket, RateLimit l, long units, BigInteger nowNanos) {
-        if (units == 0) {
-            return;
-        }
-        BigInteger now = nowNanos.multiply(BigInteger.valueOf(l.limit()));
-        BigInteger delta = BigInteger.valueOf(units).multiply(BigInteger.valueOf(l.per().nanos()));
-        BigInteger stored = tats.get(bucket);
-        BigInteger tat;
-        if (units > 0) {
-            tat = (stored == null ? now : stored.max(now)).add(delta);
-        } else {
-            if (stored == null) {
-                return;
-            }
-            tat = stored.add(delta);
-        }
-        if (tat.compareTo(now) <= 0) {
-            tats.remove(bucket);
-        } else {
-            tats.put(bucket, tat);
-        }
-    }
-
-    /** Forgets buckets that have drained completely: a missing bucket is a full one. */
-    private void sweep(BigInteger nowNanos) {
-        tats.entrySet().removeIf(e -> {
-            long rate = rateOf(e.getKey());
-            return rate > 0 && e.getValue().compareTo(nowNanos.multiply(BigInteger.valueOf(rate))) <= 0;
-        });
-    }
-
-    private long rateOf(String bucket) {
-        String id = bucket.substring(0, bucket.indexOf('|'));
-        for (RateLimit l : limits) {
-            if (l.id().equals(id)) {
-                return l.limit();
-            }
-        }
-        return 0;
-    }
-
-    /** Buckets in use (not yet drained), for tests. */
-    public synchronized int buckets() {
-        return tats.size();
+        return new Decision.Allowed(new Permit(charges, ticket));
     }
 
     /** How many units a bucket could admit right now (its free capacity), for tests and diagnostics. */
-    public synchronized long available(RateLimit limit, String subjectId) {
-        BigInteger rate = BigInteger.valueOf(limit.limit());
-        BigInteger period = BigInteger.valueOf(limit.per().nanos());
-        BigInteger now = nanos(clock.instant()).multiply(rate);
-        BigInteger tat = tats.getOrDefault(limit.id() + "|" + subjectId, now).max(now);
-        BigInteger free = BigInteger.valueOf(limit.burst()).multiply(period).subtract(tat.subtract(now));
-        return free.signum() <= 0 ? 0 : free.divide(period).longValueExact();
-    }
-
-    private static BigInteger nanos(Instant t) {
-        return BigInteger.valueOf(t.getEpochSecond()).multiply(NANOS_PER_SECOND).add(BigInteger.valueOf(t.getNano()));
-    }
-
-    private static Duration toDuration(BigInteger nanos) {
-        BigInteger[] sn = nanos.divideAndRemainder(NANOS_PER_SECOND);
-        return Duration.ofSeconds(sn[0].longValueExact(), sn[1].longValueExact());
+    public long available(RateLimit limit, String subjectId) {
+        return store.available(Gcra.bucket(limit, subjectId), limit, clock.instant());
     }
 
     /** One admitted request's share of each bucket: correct it to the actual figures, or refund it, once. */
     public final class Permit {
         private final List<Charge> charges;
+        private final String ticket;
         private final AtomicBoolean done = new AtomicBoolean();
 
-        private Permit(List<Charge> charges) {
+        private Permit(List<Charge> charges, String ticket) {
             this.charges = List.copyOf(charges);
+            this.ticket = ticket;
         }
 
         /** Corrects the token buckets from what was reserved to what was used. Later calls do nothing. */
@@ -244,21 +168,27 @@ public final class GcraRateLimiter {
             return done.get();
         }
 
+        /** True when no limit applied to the request: there is nothing to settle. */
+        public boolean isEmpty() {
+            return charges.isEmpty();
+        }
+
         private void correct(long input, long output, boolean refund) {
-            if (!done.compareAndSet(false, true)) {
+            if (!done.compareAndSet(false, true) || charges.isEmpty()) {
                 return;
             }
-            BigInteger nowNanos = nanos(clock.instant());
-            synchronized (GcraRateLimiter.this) {
-                for (Charge c : charges) {
-                    long actual = switch (c.limit().unit()) {
-                        case REQUESTS -> c.amount();
-                        case INPUT_TOKENS -> refund ? 0 : input;
-                        case OUTPUT_TOKENS -> refund ? 0 : output;
-                    };
-                    add(c.bucket(), c.limit(), actual - c.amount(), nowNanos);
-                }
+            Instant now = clock.instant();
+            List<RateLimitStore.Draw> deltas = new ArrayList<>(charges.size());
+            for (Charge c : charges) {
+                long actual = switch (c.limit().unit()) {
+                    case REQUESTS -> c.amount();
+                    case INPUT_TOKENS -> refund ? 0 : input;
+                    case OUTPUT_TOKENS -> refund ? 0 : output;
+                };
+                deltas.add(c.draw(actual - c.amount()));
             }
+            // Sent even when nothing moves, so that a fail-open store forgets where this ticket went.
+            store.correct(ticket, deltas, now);
         }
     }
 }

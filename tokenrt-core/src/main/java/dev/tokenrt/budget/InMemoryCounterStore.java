@@ -141,6 +141,18 @@ public final class InMemoryCounterStore implements CounterStore {
         return c == null ? new State(0, 0) : new State(c.used, c.held);
     }
 
+    @Override
+    public synchronized void setUsed(String key, long used, Instant windowEnd) {
+        if (used < 0) {
+            throw new IllegalArgumentException("used cannot be negative: " + used);
+        }
+        Counter c = counters.computeIfAbsent(key, k -> new Counter(windowEnd));
+        c.used = used;
+        if (windowEnd.isAfter(c.windowEnd)) {
+            c.windowEnd = windowEnd;
+        }
+    }
+
     /** Holds neither settled, released nor swept yet: zero once every request has finished. */
     public synchronized int openHolds() {
         return holds.size();

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.tokenrt.keys.KeyStore;
 import dev.tokenrt.keys.VirtualKey;
+import dev.tokenrt.ledger.LedgerEntry.Attribution;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * ({@link Tier#dailyCapBudget}). As a {@link BudgetSource} it answers {@code budgets(KEY, keyId)} and nothing
  * else, so it composes with the admin registry in a {@link CompositeBudgetSource}.
  *
+ * <p>It also answers what else the budget machinery needs of a key on every request, from the same cached
+ * lookup: its own rate limits ({@link VirtualKey#rateLimits()} in {@link RateLimitJson}'s shape, each on the key
+ * alone; as a {@link RateLimitSource}) and its tier's priority in shared pools ({@link #priority}).
+ *
  * <p><b>Ids.</b> A key's budget gets the id {@code key:<keyId>:<id>} when it names an id, else
  * {@code key:<keyId>:<metric>:<period>}: unique across keys (so two keys never share a counter) and stable when
  * the key's budgets are edited (so raising a key's daily limit keeps the day's spend). The admin API's own ids
@@ -43,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * entry that still cannot be read (a row written by hand) is logged and not enforced rather than failing
  * every request of the key.
  */
-public final class KeyBudgets implements BudgetSource {
+public final class KeyBudgets implements BudgetSource, RateLimitSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(KeyBudgets.class);
     private static final String PREFIX = "key:";
@@ -52,7 +57,12 @@ public final class KeyBudgets implements BudgetSource {
 
     private final Function<String, Optional<VirtualKey>> keys;
     private final Map<String, Tier> tiers;
-    private final LoadingCache<String, List<Budget>> cache;
+    private final LoadingCache<String, Limits> cache;
+
+    /** What one key carries, as loaded: its budgets (with the tier cap), its rate limits, its tier's priority. */
+    private record Limits(List<Budget> budgets, List<RateLimit> rateLimits, Optional<Priority> priority) {
+        static final Limits NONE = new Limits(List.of(), List.of(), Optional.empty());
+    }
 
     private KeyBudgets(Builder b) {
         this.keys = Objects.requireNonNull(b.keys, "keys");
@@ -75,14 +85,29 @@ public final class KeyBudgets implements BudgetSource {
         if (scope != Scope.KEY || scopeId.isEmpty() || Budget.EACH.equals(scopeId)) {
             return List.of();
         }
+        return limits(scopeId).budgets();
+    }
+
+    /** The key's own rate limits (none for a request without a key). */
+    @Override
+    public List<RateLimit> rateLimits(Attribution attribution) {
+        return attribution.keyId().isEmpty() ? List.of() : limits(attribution.keyId()).rateLimits();
+    }
+
+    /** The priority of the key's tier in shared pools; empty for a key without a (configured) tier. */
+    public Optional<Priority> priority(String keyId) {
+        return keyId.isEmpty() ? Optional.empty() : limits(keyId).priority();
+    }
+
+    private Limits limits(String keyId) {
         try {
-            return cache.get(scopeId);
+            return cache.get(keyId);
         } catch (CompletionException e) {
-            throw new BudgetStoreException("cannot read the budgets of key " + scopeId, e.getCause());
+            throw new BudgetStoreException("cannot read the budgets of key " + keyId, e.getCause());
         } catch (BudgetStoreException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new BudgetStoreException("cannot read the budgets of key " + scopeId + ": " + e.getMessage(), e);
+            throw new BudgetStoreException("cannot read the budgets of key " + keyId + ": " + e.getMessage(), e);
         }
     }
 
@@ -91,20 +116,33 @@ public final class KeyBudgets implements BudgetSource {
         cache.invalidate(keyId);
     }
 
-    private List<Budget> load(String keyId) {
-        return keys.apply(keyId).map(this::budgetsOf).orElse(List.of());
+    private Limits load(String keyId) {
+        return keys.apply(keyId).map(k -> new Limits(budgetsOf(k), rateLimitsOf(k), tierOf(k).map(Tier::priority)))
+                .orElse(Limits.NONE);
+    }
+
+    private Optional<Tier> tierOf(VirtualKey key) {
+        return key.tier().isEmpty() ? Optional.empty() : Optional.ofNullable(tiers.get(key.tier()));
+    }
+
+    /** A key's own rate limits; unreadable ones are logged and not enforced rather than failing every request. */
+    static List<RateLimit> rateLimitsOf(VirtualKey key) {
+        try {
+            return RateLimitJson.parseKey(key.id(), key.rateLimits());
+        } catch (BudgetJsonException e) {
+            LOG.warn("virtual key {}: its rate limits are not enforced: {}", key.id(), e.getMessage());
+            return List.of();
+        }
     }
 
     /** A key's own budgets (unreadable entries logged and left out) and its tier's daily cap. */
     public List<Budget> budgetsOf(VirtualKey key) {
         List<Budget> out = new ArrayList<>(lenient(key));
-        if (!key.tier().isEmpty()) {
-            Tier tier = tiers.get(key.tier());
-            if (tier == null) {
-                LOG.debug("key {} names tier '{}', which is not configured: no tier cap", key.id(), key.tier());
-            } else {
-                tier.dailyCapBudget(key.id()).ifPresent(out::add);
-            }
+        Optional<Tier> tier = tierOf(key);
+        if (tier.isPresent()) {
+            tier.get().dailyCapBudget(key.id()).ifPresent(out::add);
+        } else if (!key.tier().isEmpty()) {
+            LOG.debug("key {} names tier '{}', which is not configured: no tier cap", key.id(), key.tier());
         }
         return List.copyOf(out);
     }
@@ -200,6 +238,10 @@ public final class KeyBudgets implements BudgetSource {
         if (f.scopeId().isPresent() && !f.scopeId().get().equals(keyId)) {
             throw new BudgetJsonException(at + ".scope_id", "Leave '" + at + ".scope_id' out: a key's budgets "
                     + "apply to that key.");
+        }
+        if (f.pool().isPresent()) {
+            throw new BudgetJsonException(at + ".split", "A key's own budget cannot be split by priority ('" + at
+                    + ".split'): a key has one tier. Share a team or global budget with /admin/v1/budgets.");
         }
         String local = f.id().orElse(f.metric().wireName() + ":" + f.period().wireName());
         return f.toBudget(PREFIX + keyId + ":" + local, Scope.KEY, keyId);

@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * Splits a shared pool (a team's monthly dollars, a provider's tokens per minute) between priorities by
  * weight, so that under contention critical work gets the most and low-priority work still gets some,
- * while a priority that does not need its share leaves it to the others.
+ * while a priority that does not need its share leaves it to the others. A budget carries one as its
+ * {@link Budget#pool()}; {@link BudgetStep} enforces it (its class comment, "Pools", says exactly how).
  *
  * <p><b>Definition</b> ({@link #shares(long, Map)}): weighted water-filling, i.e. weighted max-min fairness.
  * Start with every priority that has demand and a positive weight, and the whole pool. Split what is left
@@ -31,9 +32,12 @@ import java.util.Objects;
 public final class PriorityPool {
 
     private final Map<Priority, BigInteger> weights;
+    /** The weights as configured (trailing zeros stripped): for text, JSON and equality. */
+    private final Map<Priority, BigDecimal> decimals;
 
-    private PriorityPool(Map<Priority, BigInteger> weights) {
+    private PriorityPool(Map<Priority, BigInteger> weights, Map<Priority, BigDecimal> decimals) {
         this.weights = weights;
+        this.decimals = decimals;
     }
 
     /** critical 0.5, high 0.3, medium 0.15, low 0.05. */
@@ -53,17 +57,68 @@ public final class PriorityPool {
             scale = Math.max(scale, e.getValue().stripTrailingZeros().scale());
         }
         Map<Priority, BigInteger> w = new EnumMap<>(Priority.class);
+        Map<Priority, BigDecimal> dec = new EnumMap<>(Priority.class);
         BigInteger total = BigInteger.ZERO;
         for (Priority p : Priority.values()) {
             BigDecimal d = weights.getOrDefault(p, BigDecimal.ZERO);
             BigInteger i = d.setScale(Math.max(scale, 0), java.math.RoundingMode.UNNECESSARY).unscaledValue();
             w.put(p, i);
+            BigDecimal plain = d.stripTrailingZeros();
+            dec.put(p, plain.scale() < 0 ? plain.setScale(0) : plain);
             total = total.add(i);
         }
         if (total.signum() == 0) {
             throw new IllegalArgumentException("at least one weight must be positive");
         }
-        return new PriorityPool(w);
+        return new PriorityPool(w, dec);
+    }
+
+    /**
+     * The weights as text, {@code critical=0.5,high=0.3,medium=0.15,low=0.05} (every priority, highest first):
+     * how the database keeps them.
+     */
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        for (Priority p : Priority.values()) {
+            if (!sb.isEmpty()) {
+                sb.append(',');
+            }
+            sb.append(p.wireName()).append('=').append(decimals.get(p).toPlainString());
+        }
+        return sb.toString();
+    }
+
+    /** Reads {@link #text()}; a priority left out weighs 0. */
+    public static PriorityPool parse(String text) {
+        Map<Priority, BigDecimal> w = new EnumMap<>(Priority.class);
+        for (String part : text.split(",")) {
+            String[] kv = part.split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("expected priority=weight, got '" + part + "'");
+            }
+            w.put(Priority.parse(kv[0]), new BigDecimal(kv[1].trim()));
+        }
+        return of(w);
+    }
+
+    /** Each priority's weight as configured. */
+    public Map<Priority, BigDecimal> decimalWeights() {
+        return Map.copyOf(decimals);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PriorityPool other && decimals.equals(other.decimals);
+    }
+
+    @Override
+    public int hashCode() {
+        return decimals.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "PriorityPool[" + text() + "]";
     }
 
     /** The weights as integers on a common scale (their ratios are the configured ones). */

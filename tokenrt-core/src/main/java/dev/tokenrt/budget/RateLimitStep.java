@@ -7,27 +7,43 @@ import dev.tokenrt.pipeline.Outcome;
 import dev.tokenrt.pipeline.TokenCounting;
 import dev.tokenrt.usage.Usage;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies a {@link GcraRateLimiter} in the pipeline (TokenRuntime's {@code beforeCall} slot, before the
  * budget step): the prompt's counted tokens and the request's {@code max_tokens} are taken from the buckets
  * before the call, and corrected to the actual usage when the response (or stream) is over, exactly like a
  * budget hold. A request that does not fit answers 429 {@code rate_limit_exceeded} with {@code retry-after}.
+ *
+ * <p>When the buckets cannot be checked (their store, or a key's own limits, cannot be read) the budgets' policy
+ * applies: fail closed answers 503 {@code rate_limit_store_unavailable}; fail open lets the request through,
+ * logged, with decision {@code rate_limit:unchecked}. (A fail-open shared store usually answers from its local
+ * fallback instead, so this path is for what that cannot cover.)
  */
 public final class RateLimitStep implements Interceptor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitStep.class);
 
     private final GcraRateLimiter limiter;
     private final TokenCounting counting;
     private final int defaultOutputReserve;
+    private final boolean failOpen;
 
     /**
      * @param defaultOutputReserve output tokens reserved when the client set no {@code max_tokens}; the
      *                             settle corrects it to what was generated
      */
     public RateLimitStep(GcraRateLimiter limiter, TokenCounting counting, int defaultOutputReserve) {
+        this(limiter, counting, defaultOutputReserve, false);
+    }
+
+    /** @param failOpen what to do when the limits cannot be checked: true lets the request through unchecked */
+    public RateLimitStep(GcraRateLimiter limiter, TokenCounting counting, int defaultOutputReserve, boolean failOpen) {
         this.limiter = limiter;
         this.counting = counting;
         this.defaultOutputReserve = defaultOutputReserve;
+        this.failOpen = failOpen;
     }
 
     @Override
@@ -42,7 +58,21 @@ public final class RateLimitStep implements Interceptor {
             }
         });
         long output = ex.request().maxTokens().isPresent() ? ex.request().maxTokens().getAsInt() : defaultOutputReserve;
-        GcraRateLimiter.Decision d = limiter.acquire(ex.attribution(), model, input, output);
+        GcraRateLimiter.Decision d;
+        try {
+            d = limiter.acquire(ex.attribution(), model, input, output);
+        } catch (CounterStoreUnavailableException | BudgetStoreException e) {
+            if (failOpen) {
+                LOG.warn("request {}: rate limits cannot be checked, proceeding unchecked (fail open): {}",
+                        ex.requestId(), e.toString());
+                return chain.proceed(ex.withDecision("rate_limit:unchecked"));
+            }
+            LOG.error("request {}: rate limits cannot be checked, refusing (fail closed): {}", ex.requestId(),
+                    e.toString());
+            return new Outcome.Failed(GatewayError.of(GatewayError.Kind.UNAVAILABLE,
+                    "Rate limits cannot be checked right now; try again shortly.")
+                    .withCode("rate_limit_store_unavailable"), ex);
+        }
         if (d instanceof GcraRateLimiter.Decision.Limited l) {
             String what = "Rate limit '" + l.limit().id() + "' (" + l.limit().describe() + ", "
                     + l.limit().subject().name().toLowerCase(Locale.ROOT) + " '" + l.subjectId() + "')";
@@ -57,15 +87,28 @@ public final class RateLimitStep implements Interceptor {
             return new Outcome.Failed(e.withCode("rate_limit_exceeded"), ex);
         }
         GcraRateLimiter.Permit permit = ((GcraRateLimiter.Decision.Allowed) d).permit();
+        if (permit.isEmpty()) {
+            return chain.proceed(ex); // no limit applies: nothing to correct, so no stream to watch
+        }
         Settlement settlement = new Settlement() {
             @Override
             public void settle(Usage usage) {
-                permit.settle(usage.inputTokens(), usage.outputTokens());
+                try {
+                    permit.settle(usage.inputTokens(), usage.outputTokens());
+                } catch (RuntimeException e) {
+                    LOG.error("request {}: rate-limit correction failed; the buckets keep the reservation: {}",
+                            ex.requestId(), e.toString());
+                }
             }
 
             @Override
             public void release() {
-                permit.release();
+                try {
+                    permit.release();
+                } catch (RuntimeException e) {
+                    LOG.error("request {}: rate-limit refund failed; the buckets keep the reservation: {}",
+                            ex.requestId(), e.toString());
+                }
             }
         };
         Outcome outcome;

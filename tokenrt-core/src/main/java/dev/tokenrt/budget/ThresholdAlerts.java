@@ -4,9 +4,7 @@ import dev.tokenrt.budget.BudgetSource.Applicable;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,12 +15,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Notices a budget crossing its warn, critical and exceeded thresholds and fires each at most once per
- * budget, window and level, however many requests see it crossed at the same moment. A settle that jumps
- * several thresholds at once fires each of them, lowest first, so every level is recorded for the window.
+ * budget, window and level, however many requests (and replicas) see it crossed at the same moment. A settle
+ * that jumps several thresholds at once fires each of them, lowest first, so every level is recorded for the
+ * window.
  *
- * <p>De-duplication is in memory: each process fires a crossing once; replicas sharing a Redis store each
- * fire it once (a shared de-duplication store is future work). Fired alerts are kept, newest last, up to a
- * bound, for the admin API to show.
+ * <p><b>Who fires.</b> The {@link AlertLog} decides: every crossing is offered to it and only the caller that
+ * recorded it first fires it to the sinks. With the log in the database the replicas share (SQLite on one
+ * machine, PostgreSQL across machines), a crossing fires once in all; with {@link InMemoryAlertLog}, once per
+ * process. What the log answered is remembered here until the window ends, so the log is asked at most once
+ * per process, budget, window and level, not on every settle.
+ *
+ * <p><b>The log unreachable.</b> The alert still fires (an alert that is never sent is worse than one sent by
+ * two replicas), it is remembered here so this process does not fire it again, and the miss is logged: it is
+ * then neither recorded nor de-duplicated across replicas.
  */
 public final class ThresholdAlerts {
 
@@ -31,20 +36,20 @@ public final class ThresholdAlerts {
 
     private final List<AlertSink> sinks;
     private final Clock clock;
-    private final int keep;
-    /** dedup key → the end of its window, after which the entry can go. */
-    private final Map<String, Instant> fired = new ConcurrentHashMap<>();
-    private final Deque<BudgetAlert> history = new ArrayDeque<>();
+    private final AlertLog log;
+    /** dedup keys this process knows to be fired (by it or another replica) → the end of their window. */
+    private final Map<String, Instant> known = new ConcurrentHashMap<>();
     private final AtomicLong checks = new AtomicLong();
 
+    /** Alerts de-duplicated in this process only. */
     public ThresholdAlerts(List<AlertSink> sinks, Clock clock) {
-        this(sinks, clock, 1000);
+        this(sinks, clock, new InMemoryAlertLog());
     }
 
-    public ThresholdAlerts(List<AlertSink> sinks, Clock clock, int keep) {
+    public ThresholdAlerts(List<AlertSink> sinks, Clock clock, AlertLog log) {
         this.sinks = List.copyOf(sinks);
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.keep = keep;
+        this.log = Objects.requireNonNull(log, "log");
     }
 
     /** The levels {@code used} has reached for {@code budget}, lowest first. Exact: no floating point. */
@@ -65,8 +70,8 @@ public final class ThresholdAlerts {
     }
 
     /**
-     * Looks at a counter after a settle and fires what it has newly crossed; returns what was fired. A zero
-     * limit fires nothing until something is used.
+     * Looks at a counter after a settle and fires what it has newly crossed; returns what this process fired.
+     * A zero limit fires nothing until something is used.
      */
     public List<BudgetAlert> observe(Applicable applicable, Window window, long used) {
         if (used == 0) {
@@ -74,36 +79,45 @@ public final class ThresholdAlerts {
         }
         Instant now = clock.instant();
         if (checks.incrementAndGet() % PRUNE_EVERY == 0) {
-            fired.values().removeIf(end -> end.isBefore(now));
+            known.values().removeIf(end -> end.isBefore(now));
         }
         List<BudgetAlert> out = new ArrayList<>();
         for (AlertLevel level : levelsReached(applicable.budget(), used)) {
             BudgetAlert alert = new BudgetAlert(applicable.budget(), applicable.member(), level, window, used, now);
-            if (fired.putIfAbsent(alert.dedupKey(), window.end()) == null) {
-                out.add(alert);
-                record(alert);
-                for (AlertSink sink : sinks) {
-                    try {
-                        sink.send(alert);
-                    } catch (RuntimeException e) {
-                        LOG.warn("alert sink failed for {}", alert.dedupKey(), e);
-                    }
+            String key = alert.dedupKey();
+            if (known.containsKey(key)) {
+                continue;
+            }
+            boolean fire;
+            try {
+                // Only one caller of all replicas is told it was first: that one fires.
+                fire = log.recordIfAbsent(AlertRecord.of(alert));
+                known.put(key, window.end());
+            } catch (RuntimeException e) {
+                fire = known.putIfAbsent(key, window.end()) == null;
+                if (fire) {
+                    LOG.error("alert {} fired without shared de-duplication and is not recorded: the alert log is "
+                            + "unreachable: {}", key, e.toString());
+                }
+            }
+            if (!fire) {
+                continue;
+            }
+            out.add(alert);
+            LOG.info("budget alert: {}", alert.text());
+            for (AlertSink sink : sinks) {
+                try {
+                    sink.send(alert);
+                } catch (RuntimeException e) {
+                    LOG.warn("alert sink failed for {}", key, e);
                 }
             }
         }
         return out;
     }
 
-    /** The alerts fired so far, oldest first (at most the configured number). */
-    public synchronized List<BudgetAlert> history() {
-        return List.copyOf(history);
-    }
-
-    private synchronized void record(BudgetAlert alert) {
-        history.addLast(alert);
-        while (history.size() > keep) {
-            history.removeFirst();
-        }
-        LOG.info("budget alert: {}", alert.text());
+    /** The log alerts are recorded in, for the admin API. */
+    public AlertLog log() {
+        return log;
     }
 }

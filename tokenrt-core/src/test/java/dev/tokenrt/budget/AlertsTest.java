@@ -76,7 +76,57 @@ class AlertsTest {
         Window tomorrow = Period.DAY.window(clock.instant().plus(Duration.ofDays(1)), ZoneOffset.UTC);
         assertThat(alerts.observe(acme, tomorrow, 900_000_000L)).extracting(BudgetAlert::level)
                 .containsExactly(AlertLevel.WARN);
-        assertThat(alerts.history()).hasSize(4);
+        assertThat(alerts.log().list(new AlertLog.Query(java.util.Optional.empty(), Instant.EPOCH, 100)))
+                .extracting(r -> r.level() + "@" + r.window().start())
+                .containsExactlyInAnyOrder("WARN@" + today.start(), "CRITICAL@" + today.start(),
+                        "EXCEEDED@" + today.start(), "WARN@" + tomorrow.start());
+    }
+
+    @Test
+    void replicasSharingOneLogFireEachCrossingOnce() throws Exception {
+        // Three "replicas": each its own ThresholdAlerts and sinks, one log between them (as the database is).
+        AlertLog shared = new InMemoryAlertLog();
+        List<BudgetAlert> sent = new CopyOnWriteArrayList<>();
+        List<ThresholdAlerts> replicas = List.of(new ThresholdAlerts(List.of(sent::add), clock, shared),
+                new ThresholdAlerts(List.of(sent::add), clock, shared),
+                new ThresholdAlerts(List.of(sent::add), clock, shared));
+        Window today = Period.DAY.window(clock.instant(), ZoneOffset.UTC);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ThresholdAlerts r = replicas.get(i % 3);
+            long used = 940_000_000L + i * 1_000_000L; // 94 % … 123.9 %: critical and exceeded crossed by all three
+            threads.add(Thread.ofVirtual().start(() -> r.observe(acme, today, used)));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(sent).extracting(BudgetAlert::level)
+                .containsExactlyInAnyOrder(AlertLevel.WARN, AlertLevel.CRITICAL, AlertLevel.EXCEEDED);
+        assertThat(shared.list(new AlertLog.Query(java.util.Optional.of("acme-day"), Instant.EPOCH, 10))).hasSize(3);
+        assertThat(shared.list(new AlertLog.Query(java.util.Optional.of("other"), Instant.EPOCH, 10))).isEmpty();
+        assertThat(shared.list(new AlertLog.Query(java.util.Optional.empty(), clock.instant().plusSeconds(1), 10)))
+                .isEmpty();
+    }
+
+    @Test
+    void anUnreachableLogStillFiresOncePerProcess() {
+        AlertLog down = new AlertLog() {
+            @Override
+            public boolean recordIfAbsent(AlertRecord alert) {
+                throw new BudgetStoreException("database down", new java.sql.SQLException("connection refused"));
+            }
+
+            @Override
+            public List<AlertRecord> list(Query query) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        List<BudgetAlert> sent = new ArrayList<>();
+        ThresholdAlerts alerts = new ThresholdAlerts(List.of(sent::add), clock, down);
+        Window today = Period.DAY.window(clock.instant(), ZoneOffset.UTC);
+        alerts.observe(acme, today, 850_000_000L);
+        alerts.observe(acme, today, 860_000_000L);
+        assertThat(sent).extracting(BudgetAlert::level).containsExactly(AlertLevel.WARN);
     }
 
     @Test

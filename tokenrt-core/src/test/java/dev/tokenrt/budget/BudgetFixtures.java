@@ -170,6 +170,11 @@ final class BudgetFixtures {
             return inner.state(key);
         }
 
+        @Override
+        public void setUsed(String key, long used, Instant windowEnd) {
+            inner.setUsed(key, used, windowEnd);
+        }
+
         /** Every hold ever granted was settled or released exactly once, and none is open. */
         boolean allClosedExactlyOnce() {
             return inner.openHolds() == 0 && finishes.values().stream().allMatch(c -> c.get() == 1)

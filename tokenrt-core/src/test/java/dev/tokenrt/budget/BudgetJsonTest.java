@@ -19,6 +19,40 @@ class BudgetJsonTest {
     }
 
     @Test
+    void aPoolSharedByPriorityWithDefaultOrGivenWeightsRoundTrips() {
+        Budget d = parse("{\"id\":\"p\",\"scope\":\"global\",\"period\":\"month\",\"limit\":\"100\","
+                + "\"split\":\"priority\"}");
+        assertThat(d.pool()).contains(PriorityPool.defaults());
+        Budget w = parse("{\"id\":\"p\",\"scope\":\"team\",\"scope_id\":\"acme\",\"period\":\"day\","
+                + "\"limit\":\"5\",\"split\":\"priority\",\"weights\":{\"critical\":2,\"low\":\"0.5\"}}");
+        assertThat(w.pool()).contains(PriorityPool.of(java.util.Map.of(Priority.CRITICAL, new java.math.BigDecimal("2"),
+                Priority.LOW, new java.math.BigDecimal("0.5"))));
+        assertThat(w.pool().orElseThrow().split(100)).containsEntry(Priority.CRITICAL, 80L).containsEntry(Priority.LOW,
+                20L);
+        assertThat(BudgetJson.parse(BudgetJson.render(w))).isEqualTo(w);
+        assertThat(BudgetJson.render(w).get("weights").get("high").asInt()).isZero();
+        assertThat(BudgetJson.render(parse("{\"scope\":\"global\",\"period\":\"day\",\"limit\":1}")).has("split"))
+                .isFalse();
+        assertThat(PriorityPool.parse(w.pool().orElseThrow().text())).isEqualTo(w.pool().orElseThrow());
+        for (String[] bad : new String[][] {
+            {"{\"scope\":\"global\",\"period\":\"day\",\"limit\":1,\"weights\":{\"low\":1}}", "weights"},
+            {"{\"scope\":\"global\",\"period\":\"day\",\"limit\":1,\"split\":\"team\"}", "split"},
+            {"{\"scope\":\"global\",\"period\":\"day\",\"limit\":1,\"split\":\"priority\",\"action\":\"allow\"}",
+                "action"},
+            {"{\"scope\":\"global\",\"period\":\"day\",\"limit\":1,\"split\":\"priority\",\"weights\":{\"vip\":1}}",
+                "weights.vip"},
+            {"{\"scope\":\"global\",\"period\":\"day\",\"limit\":1,\"split\":\"priority\",\"weights\":{\"low\":-1}}",
+                "weights.low"},
+            {"{\"scope\":\"global\",\"period\":\"day\",\"limit\":1,\"split\":\"priority\",\"weights\":{\"low\":0}}",
+                "weights"}}) {
+            assertThatThrownBy(() -> parse(bad[0])).as(bad[0]).isInstanceOfSatisfying(BudgetJsonException.class,
+                    e -> assertThat(e.param()).isEqualTo(bad[1]));
+        }
+        assertThatThrownBy(() -> KeyBudgets.validate("[{\"period\":\"day\",\"limit\":1,\"split\":\"priority\"}]"))
+                .isInstanceOfSatisfying(BudgetJsonException.class, e -> assertThat(e.param()).isEqualTo("budgets[0].split"));
+    }
+
+    @Test
     void aFullBudgetParsesExactly() {
         Budget b = parse("""
                 {"id":"team-acme-daily","scope":"team","scope_id":"acme","period":"day","metric":"cost_usd",

@@ -316,6 +316,11 @@ class BudgetStepTest {
             public State state(String key) {
                 return store.state(key);
             }
+
+            @Override
+            public void setUsed(String key, long used, Instant windowEnd) {
+                store.setUsed(key, used, windowEnd);
+            }
         };
         Outcome o = run(step().counters(racing).build(), big(8), complete(Usage.of(11, 8)));
         assertThat(o).isInstanceOf(Outcome.Complete.class);
@@ -589,6 +594,11 @@ class BudgetStepTest {
             public State state(String key) {
                 throw new IllegalStateException("connection refused");
             }
+
+            @Override
+            public void setUsed(String key, long used, Instant windowEnd) {
+                throw new IllegalStateException("connection refused");
+            }
         };
         Outcome closed = run(step().counters(down).build(), big(100), complete(Usage.of(11, 1)));
         assertThat(((Outcome.Failed) closed).error().status()).isEqualTo(503);
@@ -630,6 +640,11 @@ class BudgetStepTest {
         @Override
         public State state(String key) {
             return inner.state(key);
+        }
+
+        @Override
+        public void setUsed(String key, long used, Instant windowEnd) {
+            inner.setUsed(key, used, windowEnd);
         }
     }
 

@@ -263,13 +263,7 @@ public final class AdminBudgetsApi {
         out.set("used", BudgetJson.amount(b.metric(), s.used()));
         out.set("reserved", BudgetJson.amount(b.metric(), s.held()));
         out.set("remaining", BudgetJson.amount(b.metric(), remaining));
-        if (w.isForever()) {
-            out.putNull("period_start");
-            out.putNull("period_end");
-        } else {
-            out.put("period_start", w.start().toString());
-            out.put("period_end", w.end().toString());
-        }
+        BudgetJson.putWindow(out, w);
         out.put("state", state(b, s.used()));
         return out;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenrt.budget.BudgetJsonException;
 import dev.tokenrt.budget.KeyBudgets;
+import dev.tokenrt.budget.RateLimitJson;
 import dev.tokenrt.keys.IssuedKey;
 import dev.tokenrt.keys.KeyPatch;
 import dev.tokenrt.keys.KeyStore;
@@ -290,7 +291,8 @@ public final class AdminKeysApi {
 
     /**
      * Budgets or rate limits: an array of objects, kept as compact JSON text for the budget engine. Budgets must
-     * be in {@link dev.tokenrt.budget.BudgetJson}'s shape without scope ({@link KeyBudgets}).
+     * be in {@link dev.tokenrt.budget.BudgetJson}'s shape without scope ({@link KeyBudgets}), rate limits in
+     * {@link RateLimitJson}'s without subject.
      */
     private static String limits(ObjectNode in, String field) {
         JsonNode v = in.get(field);
@@ -309,14 +311,16 @@ public final class AdminKeysApi {
                 throw new Invalid(param, "'" + param + "' must be an object.");
             }
         }
-        if (field.equals("budgets")) {
-            // Checked now, naming the entry and field, so that the budget engine never meets a key budget it
-            // cannot enforce.
-            try {
+        // Checked now, naming the entry and field, so that the budget engine never meets a key budget or rate
+        // limit it cannot enforce.
+        try {
+            if (field.equals("budgets")) {
                 KeyBudgets.validate(v.toString());
-            } catch (BudgetJsonException e) {
-                throw new Invalid(e.param(), e.getMessage(), e.code());
+            } else {
+                RateLimitJson.validateKey(v.toString());
             }
+        } catch (BudgetJsonException e) {
+            throw new Invalid(e.param(), e.getMessage(), e.code());
         }
         return v.toString();
     }

@@ -27,14 +27,17 @@ import java.util.Optional;
  * @param redisTimeout  how long one Redis counter operation may take before it counts as the store failing
  *                      (then {@code failOpen} decides); 1 s by default: at 200 ms a loaded 2-core machine answered
  *                      503 to some of 1,000 racing requests (bench/results/budget-race-2026-11-23.md)
+ * @param poolIdleAfter a priority of a shared pool that made no request for this long is idle, and its share
+ *                      flows to the others ({@link dev.tokenrt.budget.BudgetStep.Builder#poolIdleAfter}); 1 minute
+ *                      by default
  */
 public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean failOpen, Duration queueMaxWait,
         List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits, List<Budget> definitions,
-        Duration holdTtl, Duration redisTimeout) {
+        Duration holdTtl, Duration redisTimeout, Duration poolIdleAfter) {
 
     public static final BudgetSettings DEFAULTS = new BudgetSettings(ZoneId.of("UTC"), Optional.empty(), false,
             Duration.ofSeconds(30), List.of(), Map.of(), List.of(), List.of(), Duration.ofMinutes(15),
-            Duration.ofMillis(1000));
+            Duration.ofMillis(1000), Duration.ofMinutes(1));
 
     public BudgetSettings {
         Objects.requireNonNull(zone, "zone");
@@ -49,17 +52,51 @@ public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean fai
         if (redisTimeout.isNegative() || redisTimeout.isZero()) {
             throw new IllegalArgumentException("redisTimeout must be positive, got " + redisTimeout);
         }
+        Objects.requireNonNull(poolIdleAfter, "poolIdleAfter");
+        if (poolIdleAfter.isNegative() || poolIdleAfter.isZero()) {
+            throw new IllegalArgumentException("poolIdleAfter must be positive, got " + poolIdleAfter);
+        }
     }
 
     public BudgetSettings withRedisUrl(Optional<String> url) {
         return new BudgetSettings(zone, url, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl,
-                redisTimeout);
+                redisTimeout, poolIdleAfter);
+    }
+
+    public BudgetSettings withFailOpen(boolean open) {
+        return new BudgetSettings(zone, redisUrl, open, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl,
+                redisTimeout, poolIdleAfter);
+    }
+
+    public BudgetSettings withWebhooks(List<URI> urls) {
+        return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, urls, tiers, rateLimits, definitions, holdTtl,
+                redisTimeout, poolIdleAfter);
+    }
+
+    public BudgetSettings withTiers(Map<String, Tier> byName) {
+        return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, byName, rateLimits, definitions,
+                holdTtl, redisTimeout, poolIdleAfter);
+    }
+
+    public BudgetSettings withRateLimits(List<RateLimit> limits) {
+        return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, limits, definitions, holdTtl,
+                redisTimeout, poolIdleAfter);
+    }
+
+    public BudgetSettings withDefinitions(List<Budget> budgets) {
+        return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, rateLimits, budgets, holdTtl,
+                redisTimeout, poolIdleAfter);
+    }
+
+    public BudgetSettings withRedisTimeout(Duration timeout) {
+        return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions,
+                holdTtl, timeout, poolIdleAfter);
     }
 
     @Override
     public String toString() {
         return "BudgetSettings[zone=" + zone + ", redis=" + (redisUrl.isPresent() ? "<set>" : "<none>") + ", failOpen="
                 + failOpen + ", queueMaxWait=" + queueMaxWait + ", webhooks=" + webhooks.size() + ", tiers=" + tiers.keySet()
-                + ", rateLimits=" + rateLimits.size() + ", definitions=" + definitions.size() + ", holdTtl=" + holdTtl + ", redisTimeout=" + redisTimeout + "]";
+                + ", rateLimits=" + rateLimits.size() + ", definitions=" + definitions.size() + ", holdTtl=" + holdTtl + ", redisTimeout=" + redisTimeout + ", poolIdleAfter=" + poolIdleAfter + "]";
     }
 }

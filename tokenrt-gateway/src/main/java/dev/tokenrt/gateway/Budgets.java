@@ -7,6 +7,8 @@ import dev.tokenrt.budget.CompositeBudgetSource;
 import dev.tokenrt.budget.CounterStore;
 import dev.tokenrt.budget.CounterStoreUnavailableException;
 import dev.tokenrt.budget.KeyBudgets;
+import dev.tokenrt.store.budget.CounterRebuild;
+import dev.tokenrt.store.budget.JdbcAlertLog;
 import dev.tokenrt.store.budget.JdbcBudgetRegistry;
 import dev.tokenrt.store.ledger.LedgerOptions;
 import dev.tokenrt.budget.FallbackCounterStore;
@@ -16,7 +18,13 @@ import dev.tokenrt.budget.GcraRateLimiter;
 import dev.tokenrt.budget.InMemoryBudgetRegistry;
 import dev.tokenrt.budget.InMemoryCounterStore;
 import dev.tokenrt.budget.PriceLookup;
+import dev.tokenrt.budget.Priority;
+import dev.tokenrt.budget.FallbackRateLimitStore;
+import dev.tokenrt.budget.InMemoryRateLimitStore;
+import dev.tokenrt.budget.RateLimitSource;
 import dev.tokenrt.budget.RateLimitStep;
+import dev.tokenrt.budget.RateLimitStore;
+import dev.tokenrt.store.budget.RedisRateLimitStore;
 import dev.tokenrt.budget.ThresholdAlerts;
 import dev.tokenrt.budget.Tier;
 import dev.tokenrt.budget.WebhookAlertSink;
@@ -26,6 +34,7 @@ import dev.tokenrt.pipeline.CatalogPricing;
 import dev.tokenrt.pipeline.Interceptor;
 import dev.tokenrt.pipeline.TokenCounting;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,21 +52,33 @@ final class Budgets implements AutoCloseable {
 
     private final BudgetSettings settings;
     private final CounterStore counters;
+    private final RateLimitStore buckets;
     private final BudgetSource source;
     private final JdbcBudgetRegistry registry;
     private final KeyBudgets keyBudgets;
     private final ThresholdAlerts alerts;
+    private final JdbcAlertLog alertLog;
     private final List<Interceptor> steps;
+    private final InMemoryBudgetRegistry configured;
+    private final KeyStore keys;
+    private final CounterRebuild rebuild;
 
-    private Budgets(BudgetSettings settings, CounterStore counters, BudgetSource source, JdbcBudgetRegistry registry,
-            KeyBudgets keyBudgets, ThresholdAlerts alerts, List<Interceptor> steps) {
+    private Budgets(BudgetSettings settings, CounterStore counters, RateLimitStore buckets, BudgetSource source,
+            JdbcBudgetRegistry registry,
+            KeyBudgets keyBudgets, ThresholdAlerts alerts, JdbcAlertLog alertLog, List<Interceptor> steps,
+            InMemoryBudgetRegistry configured, KeyStore keys, CounterRebuild rebuild) {
         this.settings = settings;
         this.counters = counters;
+        this.buckets = buckets;
         this.source = source;
         this.registry = registry;
         this.keyBudgets = keyBudgets;
         this.alerts = alerts;
+        this.alertLog = alertLog;
         this.steps = List.copyOf(steps);
+        this.configured = configured;
+        this.keys = keys;
+        this.rebuild = rebuild;
     }
 
     static Budgets open(GatewayConfig config, Clock clock, TokenCounting counting, CatalogPricing pricing, KeyStore keys,
@@ -75,16 +96,26 @@ final class Budgets implements AutoCloseable {
         List<AlertSink> sinks = new ArrayList<>();
         sinks.add(alert -> LOG.warn("budget alert: {}", alert.text()));
         bs.webhooks().forEach(u -> sinks.add(new WebhookAlertSink(u)));
-        ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock);
+        // Alerts are de-duplicated and recorded in the database the replicas share, so a crossing fires once.
+        JdbcAlertLog alertLog = JdbcAlertLog.open(config.databaseUrl(), LedgerOptions.defaults());
+        ThresholdAlerts alerts = new ThresholdAlerts(sinks, clock, alertLog);
         BudgetStep step = BudgetStep.builder().budgets(source).counters(counters).prices(PriceLookup.of(pricing))
                 .counting(counting).clock(clock).zone(bs.zone()).maxQueueWait(bs.queueMaxWait()).alerts(alerts)
-                .holdTtl(bs.holdTtl()).failOpen(bs.failOpen()).build();
+                .holdTtl(bs.holdTtl()).failOpen(bs.failOpen())
+                // Pools shared by priority split by the priority of the key's tier; a request without one is medium.
+                .priorities(a -> keyBudgets.priority(a.keyId()).orElse(Priority.MEDIUM))
+                .poolIdleAfter(bs.poolIdleAfter()).build();
         List<Interceptor> steps = new ArrayList<>();
-        if (!bs.rateLimits().isEmpty()) {
-            steps.add(new RateLimitStep(new GcraRateLimiter(clock, bs.rateLimits()), counting, 1024));
-        }
+        // Rate limits from the configuration file and from the keys themselves, in buckets every replica shares
+        // when Redis is configured (so N replicas admit the configured rate, not N times it).
+        RateLimitStore buckets = openBuckets(config, metrics);
+        GcraRateLimiter limiter = new GcraRateLimiter(clock,
+                RateLimitSource.all(RateLimitSource.of(bs.rateLimits()), keyBudgets), buckets);
+        steps.add(new RateLimitStep(limiter, counting, 1024, bs.failOpen()));
         steps.add(step);
-        return new Budgets(bs, counters, source, registry, keyBudgets, alerts, steps);
+        CounterRebuild rebuild = CounterRebuild.open(config.databaseUrl(), LedgerOptions.defaults());
+        return new Budgets(bs, counters, buckets, source, registry, keyBudgets, alerts, alertLog, steps, configured,
+                keys, rebuild);
     }
 
     /**
@@ -94,25 +125,57 @@ final class Budgets implements AutoCloseable {
      */
     static CounterStore openCounters(GatewayConfig config, Clock clock, GatewayMetrics metrics) {
         BudgetSettings bs = config.budgets();
-        CounterStore primary = bs.redisUrl().isPresent()
-                ? connectRedis(bs.redisUrl().get(), bs.redisTimeout())
-                : JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
+        CounterStore primary = openPrimaryCounters(config);
         if (!bs.failOpen()) {
             return primary;
         }
+        return new FallbackCounterStore(primary, new InMemoryCounterStore(clock), loudly(
+                "BUDGET COUNTER STORE UNREACHABLE: counting locally on this replica (fail_open); budgets are enforced "
+                        + "per replica until it returns", metrics::budgetStoreFallback));
+    }
+
+    /** The shared counter store itself: Redis when configured, else the SQL database; no fallback. */
+    static CounterStore openPrimaryCounters(GatewayConfig config) {
+        BudgetSettings bs = config.budgets();
+        return bs.redisUrl().isPresent()
+                ? connectRedis(bs.redisUrl().get(), bs.redisTimeout())
+                : JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
+    }
+
+    /**
+     * Rate-limit buckets: in Redis when configured (one atomic script per acquire and per correction, shared by
+     * every replica), else in this process, which is exact for one machine. With {@code fail_open} an unreachable
+     * Redis falls back to local buckets, loudly; with {@code fail_closed} the rate-limit step answers 503.
+     */
+    static RateLimitStore openBuckets(GatewayConfig config, GatewayMetrics metrics) {
+        BudgetSettings bs = config.budgets();
+        if (bs.redisUrl().isEmpty()) {
+            return new InMemoryRateLimitStore();
+        }
+        RateLimitStore primary = withPatience(() -> RedisRateLimitStore.connect(bs.redisUrl().get(),
+                RedisCounterStore.Options.defaults().withCommandTimeout(bs.redisTimeout())));
+        if (!bs.failOpen()) {
+            return primary;
+        }
+        return new FallbackRateLimitStore(primary, new InMemoryRateLimitStore(), loudly(
+                "RATE LIMIT STORE UNREACHABLE: limiting on local buckets on this replica (fail_open); rate limits are "
+                        + "enforced per replica until it returns", metrics::rateLimitStoreFallback));
+    }
+
+    /** Each fallback raises the metric; an ERROR line says so at most every 10 s. */
+    private static java.util.function.Consumer<RuntimeException> loudly(String message, Runnable metric) {
         // Starts a log interval in the past: System.nanoTime() has an arbitrary origin (it may be small or negative),
         // so a zero would silence the first outage's ERROR line whenever nanoTime() < 10 s.
         java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong(
                 System.nanoTime() - 10_000_000_001L);
-        return new FallbackCounterStore(primary, new InMemoryCounterStore(clock), e -> {
-            metrics.budgetStoreFallback();
+        return e -> {
+            metric.run();
             long now = System.nanoTime();
             long last = lastLog.get();
             if (now - last > 10_000_000_000L && lastLog.compareAndSet(last, now)) {
-                LOG.error("BUDGET COUNTER STORE UNREACHABLE: counting locally on this replica (fail_open); budgets are "
-                        + "enforced per replica until it returns: {}", e.toString());
+                LOG.error("{}: {}", message, e.toString());
             }
-        });
+        };
     }
 
     /** How long start-up keeps trying to reach Redis before the gateway gives up. */
@@ -124,15 +187,20 @@ final class Budgets implements AutoCloseable {
      * gateways starting at once on two cores); the next attempt, with the classes loaded, is quick.
      */
     private static CounterStore connectRedis(String url, java.time.Duration timeout) {
+        return withPatience(() -> RedisCounterStore.connect(url,
+                RedisCounterStore.Options.defaults().withCommandTimeout(timeout)));
+    }
+
+    private static <T> T withPatience(java.util.function.Supplier<T> connect) {
         long deadline = System.nanoTime() + REDIS_CONNECT_PATIENCE_NANOS;
         while (true) {
             try {
-                return RedisCounterStore.connect(url, RedisCounterStore.Options.defaults().withCommandTimeout(timeout));
+                return connect.get();
             } catch (CounterStoreUnavailableException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }
-                LOG.warn("budget counter store not reachable yet, trying again: {}", e.getMessage());
+                LOG.warn("Redis not reachable yet, trying again: {}", e.getMessage());
                 try {
                     Thread.sleep(250);
                 } catch (InterruptedException ie) {
@@ -186,6 +254,15 @@ final class Budgets implements AutoCloseable {
         return alerts;
     }
 
+    /**
+     * Rebuilds every counter from the ledger (flushed first by the caller), or with {@code dryRun} says what it
+     * would change ({@link BudgetRebuild}).
+     */
+    List<CounterRebuild.Change> rebuild(Instant now, boolean dryRun) {
+        return BudgetRebuild.rebuild(configured.list(), registry, keys, keyBudgets, counters, rebuild,
+                settings.zone(), now, dryRun, p -> { });
+    }
+
     /** Releases holds whose process died (run periodically). */
     int sweep(Clock clock) {
         try {
@@ -198,10 +275,8 @@ final class Budgets implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
+        try (rebuild; alertLog; registry; buckets) {
             counters.close();
-        } finally {
-            registry.close();
         }
     }
 }

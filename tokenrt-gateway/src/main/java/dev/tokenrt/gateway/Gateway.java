@@ -4,7 +4,6 @@ import dev.tokenrt.TokenRuntime;
 import dev.tokenrt.ledger.UsageLedger;
 import dev.tokenrt.pipeline.CatalogPricing;
 import dev.tokenrt.pipeline.DefaultTokenCounting;
-import dev.tokenrt.pipeline.Pricing;
 import dev.tokenrt.pipeline.Router;
 import dev.tokenrt.pipeline.TokenCounting;
 import dev.tokenrt.pricing.PricingCatalog;

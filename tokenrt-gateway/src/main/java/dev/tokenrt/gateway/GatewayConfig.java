@@ -280,32 +280,17 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         }
         List<dev.tokenrt.budget.RateLimit> limits = new ArrayList<>();
         JsonNode rs = root.path("rate_limits");
+        if (!rs.isMissingNode() && !rs.isArray()) {
+            throw new ConfigException("rate_limits: expected a list");
+        }
         for (int i = 0; i < rs.size(); i++) {
             String at = "rate_limits[" + i + "]";
-            JsonNode r = rs.get(i);
             try {
-                var subject = dev.tokenrt.budget.RateLimit.Subject.valueOf(
-                        text(r, "subject", at + ".subject", env).orElse("key").toUpperCase(java.util.Locale.ROOT));
-                var unit = dev.tokenrt.budget.RateLimit.Unit.valueOf(
-                        text(r, "unit", at + ".unit", env).orElse("requests").toUpperCase(java.util.Locale.ROOT));
-                var per = dev.tokenrt.budget.RateLimit.Per.valueOf(
-                        text(r, "per", at + ".per", env).orElse("minute").toUpperCase(java.util.Locale.ROOT));
-                long limit = number(r, "limit", at + ".limit", env, 1, Long.MAX_VALUE)
-                        .orElseThrow(() -> new ConfigException(at + ".limit: required"));
-                var rl = dev.tokenrt.budget.RateLimit.each(text(r, "id", at + ".id", env).orElse("rl" + i), subject, unit,
-                        limit, per);
-                Optional<String> sid = text(r, "subject_id", at + ".subject_id", env);
-                if (sid.isPresent()) {
-                    rl = rl.forSubject(sid.get());
-                }
-                Optional<Long> burst = number(r, "burst", at + ".burst", env, 1, Long.MAX_VALUE);
-                if (burst.isPresent()) {
-                    rl = rl.withBurst(burst.get());
-                }
-                limits.add(rl);
+                limits.add(dev.tokenrt.budget.RateLimitJson.parse(substituteAll(rs.get(i), at, env), at, "rl" + i));
+            } catch (dev.tokenrt.budget.BudgetJsonException e) {
+                throw new ConfigException(e.param() + ": " + e.getMessage());
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(at + ": " + e.getMessage()
-                        + " (subject: key|user|project|model, unit: requests|input_tokens|output_tokens, per: minute|hour)");
+                throw new ConfigException(at + ": " + e.getMessage());
             }
         }
         List<dev.tokenrt.budget.Budget> definitions = new ArrayList<>();
@@ -322,8 +307,10 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
                 .orElse(BudgetSettings.DEFAULTS.holdTtl());
         java.time.Duration redisTimeout = number(b, "redis_timeout_ms", "budgets.redis_timeout_ms", env, 1, 60_000)
                 .map(java.time.Duration::ofMillis).orElse(BudgetSettings.DEFAULTS.redisTimeout());
+        java.time.Duration poolIdle = number(b, "pool_idle_ms", "budgets.pool_idle_ms", env, 1, 86_400_000L)
+                .map(java.time.Duration::ofMillis).orElse(BudgetSettings.DEFAULTS.poolIdleAfter());
         return new BudgetSettings(zone, redis, policy.equals("fail_open"), queue, hooks, tiers, limits, definitions,
-                holdTtl, redisTimeout);
+                holdTtl, redisTimeout, poolIdle);
     }
 
     /** A copy of a YAML subtree with ${ENV} substituted in every string value. */
@@ -419,6 +406,16 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
 
     static Optional<String> nonBlank(String s) {
         return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.trim());
+    }
+
+    /** The same configuration on another database (the ledger's, the keys', the budgets'). */
+    public GatewayConfig withDatabaseUrl(String url) {
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, url, providers, models, fake, budgets, cache);
+    }
+
+    public GatewayConfig withBudgets(BudgetSettings settings) {
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, settings,
+                cache);
     }
 
     public GatewayConfig withListen(String newHost, int newPort) {

@@ -184,6 +184,14 @@ public final class GatewayMetrics implements RequestObserver {
                 .tag("layer", layer).tag("operation", operation).register(registry)).increment();
     }
 
+    private final Counter rateLimitFallback = Counter.builder("tokenrt.rate_limit.store.fallback")
+            .description("Rate-limit checks made on local buckets because the shared store was unreachable (fail_open)")
+            .register(registry);
+
+    public void rateLimitStoreFallback() {
+        rateLimitFallback.increment();
+    }
+
     public String scrape() {
         return registry.scrape();
     }

@@ -78,6 +78,8 @@ public final class GatewayServer implements AutoCloseable {
     private final AdminBudgetsApi adminBudgets;
     private final Caches caches;
     private final AdminCacheApi adminCache;
+    private final AdminAlertsApi adminAlerts;
+    private final AdminRebuildApi adminRebuild;
 
     GatewayServer(GatewayConfig config, TokenRuntime runtime, TokenCounting counting, GatewayMetrics metrics,
             boolean insecure, Vertx vertx, ClientFace openAi, ClientFace anthropic, EmbeddingsApi embeddings,
@@ -104,6 +106,8 @@ public final class GatewayServer implements AutoCloseable {
         this.adminKeys = new AdminKeysApi(keys, runtime.clock(), openAi);
         this.adminBudgets = new AdminBudgetsApi(budgets.registry(), budgets.counters(), runtime.clock(),
                 budgets.settings().zone(), openAi, budgets.source());
+        this.adminAlerts = new AdminAlertsApi(budgets.alerts().log(), runtime.clock(), openAi);
+        this.adminRebuild = new AdminRebuildApi(budgets, runtime.ledger(), runtime.clock(), openAi);
         this.admin = new AdminApi(runtime.ledger(), runtime.clock(), openAi);
         this.models = new ModelsApi(config, runtime.router());
         this.server = vertx.createHttpServer(new HttpServerOptions()
@@ -255,7 +259,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (path.startsWith(budgetsPrefix)) {
             String rest = path.substring(budgetsPrefix.length());
-            if (rest.endsWith("/status") && m == HttpMethod.GET) {
+            if (rest.equals("rebuild") && m == HttpMethod.POST) {
+                withBody(req, face, body -> adminRebuild.rebuild(req, body));
+            } else if (rest.endsWith("/status") && m == HttpMethod.GET) {
                 adminBudgets.status(req, rest.substring(0, rest.length() - "/status".length()));
             } else if (!rest.isEmpty() && rest.indexOf('/') < 0) {
                 switch (m.name()) {
@@ -279,6 +285,8 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (path.equals("/admin/v1/usage") && m == HttpMethod.GET) {
             admin.usage(req);
+        } else if (path.equals("/admin/v1/alerts") && m == HttpMethod.GET) {
+            adminAlerts.list(req);
         } else if (path.equals("/admin/v1/keys") && m == HttpMethod.POST) {
             withBody(req, face, body -> adminKeys.create(req, body));
         } else if (path.equals("/admin/v1/keys") && m == HttpMethod.GET) {

@@ -119,7 +119,7 @@ class AdminKeysApiTest {
         Reply created = send("POST", "/admin/v1/keys", """
                 {"name":"ci bot","user":"alice","project":"search","team":"core",
                  "models":["gpt-4o-mini","fast","fast"],"tier":"gold",
-                 "budgets":[{"period":"month","limit":"25.00"}],"rate_limits":[{"rpm":60}],
+                 "budgets":[{"period":"month","limit":"25.00"}],"rate_limits":[{"unit":"requests","limit":60,"per":"minute"}],
                  "expires_at":"2027-01-01T00:00:00Z"}""");
         assertThat(created.status).isEqualTo(201);
         assertThat(created.headers.firstValue("cache-control")).contains("no-store");
@@ -137,7 +137,7 @@ class AdminKeysApiTest {
         assertThat(k.get("models")).isEqualTo(JSON.readTree("[\"gpt-4o-mini\",\"fast\"]"));
         assertThat(k.get("tier").asText()).isEqualTo("gold");
         assertThat(k.get("budgets")).isEqualTo(JSON.readTree("[{\"period\":\"month\",\"limit\":\"25.00\"}]"));
-        assertThat(k.get("rate_limits")).isEqualTo(JSON.readTree("[{\"rpm\":60}]"));
+        assertThat(k.get("rate_limits")).isEqualTo(JSON.readTree("[{\"unit\":\"requests\",\"limit\":60,\"per\":\"minute\"}]"));
         assertThat(k.get("created_at").asText()).isEqualTo(T0.toString());
         assertThat(k.get("expires_at").asText()).isEqualTo("2027-01-01T00:00:00Z");
         assertThat(k.get("revoked_at").isNull()).isTrue();
@@ -208,6 +208,14 @@ class AdminKeysApiTest {
                 new Case("{\"budgets\":[{\"scope\":\"team\",\"period\":\"day\",\"limit\":\"5\"}]}",
                         "budgets[0].scope", "invalid_value"),
                 new Case("{\"rate_limits\":\"60/min\"}", "rate_limits", "invalid_value"),
+                new Case("{\"rate_limits\":[{\"rpm\":60}]}", "rate_limits[0].rpm", "unknown_parameter"),
+                new Case("{\"rate_limits\":[{\"limit\":0}]}", "rate_limits[0].limit", "invalid_value"),
+                new Case("{\"rate_limits\":[{\"limit\":60,\"per\":\"day\"}]}", "rate_limits[0].per",
+                        "invalid_value"),
+                new Case("{\"rate_limits\":[{\"limit\":60,\"subject\":\"model\"}]}", "rate_limits[0].subject",
+                        "invalid_value"),
+                new Case("{\"rate_limits\":[{\"limit\":60},{\"limit\":70}]}", "rate_limits[1].id",
+                        "invalid_value"),
                 new Case("{\"expires_at\":\"next tuesday\"}", "expires_at", "invalid_value"),
                 new Case("{\"expires_at\":1767225600}", "expires_at", "invalid_value"),
                 new Case("{\"expires_at\":\"2026-11-20T09:59:59Z\"}", "expires_at", "invalid_value"),

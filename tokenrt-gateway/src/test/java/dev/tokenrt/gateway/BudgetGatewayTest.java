@@ -43,7 +43,7 @@ class BudgetGatewayTest {
                         // User "hasty": one request a minute, then throttled until the window reopens.
                         budget("{\"id\":\"hasty-throttle\",\"scope\":\"user\",\"scope_id\":\"hasty\",\"period\":\"minute\","
                                 + "\"metric\":\"requests\",\"limit\":1,\"action\":\"throttle\"}")),
-                java.time.Duration.ofMinutes(15), java.time.Duration.ofMillis(200));
+                java.time.Duration.ofMinutes(15), java.time.Duration.ofMillis(200), java.time.Duration.ofMinutes(1));
         h = new GatewayHarness(dir, FakeUpstream.Options.defaults(), "jdbc:sqlite:" + dir.resolve("tokenrt.db"), settings);
     }
 

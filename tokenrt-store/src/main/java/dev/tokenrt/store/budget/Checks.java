@@ -35,6 +35,15 @@ final class Checks {
         }
     }
 
+    /** The arguments of {@code setUsed}. */
+    static void setUsed(String key, long used, Instant windowEnd) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(windowEnd, "windowEnd");
+        if (used < 0) {
+            throw new IllegalArgumentException("used cannot be negative: " + used);
+        }
+    }
+
     static void ttl(Duration ttl) {
         Objects.requireNonNull(ttl, "ttl");
         if (ttl.isNegative() || ttl.isZero()) {

@@ -8,8 +8,8 @@ import dev.tokenrt.budget.BudgetStoreException;
 import dev.tokenrt.budget.DuplicateBudgetException;
 import dev.tokenrt.budget.Metric;
 import dev.tokenrt.budget.Period;
+import dev.tokenrt.budget.PriorityPool;
 import dev.tokenrt.budget.Scope;
-import dev.tokenrt.keys.KeyStoreException;
 import dev.tokenrt.store.keys.KeyDatabase;
 import dev.tokenrt.store.ledger.LedgerOptions;
 import java.io.IOException;
@@ -24,7 +24,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,9 +68,8 @@ import org.slf4j.LoggerFactory;
 public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcBudgetRegistry.class);
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final String COLUMNS = "id, scope, scope_id, period, metric, limit_amount, warn_at, critical_at, "
-            + "action, degrade_to";
+            + "action, degrade_to, pool_weights";
     private static final String SELECT = "SELECT " + COLUMNS + " FROM budgets";
     private static final String ORDER = " ORDER BY created_ns, id";
 
@@ -172,18 +170,9 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         Objects.requireNonNull(db, "db");
         Objects.requireNonNull(opts, "opts");
-        KeyDatabase.Engine engine = KeyDatabase.engineOf(jdbcUrl);
+        HikariDataSource pool = SharedDatabase.open(jdbcUrl, db, "tokenrt-budgets", "the budget registry");
         String where = KeyDatabase.redact(jdbcUrl);
-        HikariDataSource pool;
-        try {
-            DataSource plain = KeyDatabase.plain(jdbcUrl, engine, db);
-            KeyDatabase.migrate(plain, engine, where);
-            pool = KeyDatabase.pool(plain, db, "tokenrt-budgets");
-        } catch (KeyStoreException e) {
-            throw new BudgetStoreException("cannot open the budget registry at " + where + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new BudgetStoreException("cannot open budget registry connections to " + where, e);
-        }
+        KeyDatabase.Engine engine = KeyDatabase.engineOf(jdbcUrl);
         try {
             JdbcBudgetRegistry r = new JdbcBudgetRegistry(pool, Optional.of(pool), opts);
             LOG.info("budget registry open on {} ({}), {} budgets, reloaded every {} ({})", where, engine,
@@ -202,11 +191,7 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     public static JdbcBudgetRegistry open(DataSource dataSource, Options opts) {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(opts, "opts");
-        try {
-            KeyDatabase.migrate(dataSource, KeyDatabase.engineOf(dataSource), "the given data source");
-        } catch (KeyStoreException e) {
-            throw new BudgetStoreException("cannot open the budget registry: " + e.getMessage(), e);
-        }
+        SharedDatabase.migrate(dataSource, "the budget registry");
         return new JdbcBudgetRegistry(dataSource, Optional.empty(), opts);
     }
 
@@ -317,8 +302,8 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     @Override
     public Budget create(Budget budget) {
         Objects.requireNonNull(budget, "budget");
-        long now = nanos(opts.clock().instant());
-        String sql = "INSERT INTO budgets (" + COLUMNS + ", created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        long now = SharedDatabase.nanos(opts.clock().instant());
+        String sql = "INSERT INTO budgets (" + COLUMNS + ", created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bind(ps, budget);
             ps.setLong(++i, now);
@@ -340,11 +325,11 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     public Optional<Budget> replace(Budget budget) {
         Objects.requireNonNull(budget, "budget");
         String sql = "UPDATE budgets SET scope = ?, scope_id = ?, period = ?, metric = ?, limit_amount = ?, "
-                + "warn_at = ?, critical_at = ?, action = ?, degrade_to = ?, updated_ns = ? WHERE id = ?";
+                + "warn_at = ?, critical_at = ?, action = ?, degrade_to = ?, pool_weights = ?, updated_ns = ? WHERE id = ?";
         int changed;
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindFields(ps, budget, 0);
-            ps.setLong(++i, nanos(opts.clock().instant()));
+            ps.setLong(++i, SharedDatabase.nanos(opts.clock().instant()));
             ps.setString(++i, budget.id());
             changed = ps.executeUpdate();
         } catch (SQLException e) {
@@ -446,6 +431,11 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
         } else {
             ps.setNull(++i, Types.VARCHAR);
         }
+        if (b.pool().isPresent()) {
+            ps.setString(++i, b.pool().get().text());
+        } else {
+            ps.setNull(++i, Types.VARCHAR);
+        }
         return i;
     }
 
@@ -453,7 +443,8 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
     private static Budget read(ResultSet rs) throws SQLException {
         return new Budget(rs.getString(1), Scope.parse(rs.getString(2)), rs.getString(3), Period.parse(rs.getString(4)),
                 Metric.parse(rs.getString(5)), rs.getLong(6), new BigDecimal(rs.getString(7)),
-                new BigDecimal(rs.getString(8)), Action.parse(rs.getString(9)), Optional.ofNullable(rs.getString(10)));
+                new BigDecimal(rs.getString(8)), Action.parse(rs.getString(9)), Optional.ofNullable(rs.getString(10)),
+                Optional.ofNullable(rs.getString(11)).map(PriorityPool::parse));
     }
 
     private static Budget readChecked(ResultSet rs) throws SQLException {
@@ -463,11 +454,6 @@ public final class JdbcBudgetRegistry implements BudgetRegistry, AutoCloseable {
             throw new BudgetStoreException("budget row " + rs.getString(1) + " is not a valid budget: "
                     + e.getMessage(), e);
         }
-    }
-
-    /** Epoch nanoseconds, as the ledger stores time. */
-    private static long nanos(Instant t) {
-        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), NANOS_PER_SECOND), t.getNano());
     }
 
     /** A unique or primary-key violation: SQLState class 23 (PostgreSQL), or SQLite's SQLITE_CONSTRAINT (19). */

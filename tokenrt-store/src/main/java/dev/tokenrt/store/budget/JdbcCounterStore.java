@@ -400,6 +400,53 @@ public final class JdbcCounterStore implements CounterStore {
         });
     }
 
+    /** One SELECT for all the keys. */
+    @Override
+    public Map<String, State> states(List<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        if (keys.isEmpty()) {
+            return new java.util.LinkedHashMap<>();
+        }
+        return transaction("state", false, (c, tx) -> {
+            Map<String, State> found = new HashMap<>();
+            String marks = String.join(", ", java.util.Collections.nCopies(keys.size(), "?"));
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT counter_key, used, held FROM budget_counters WHERE counter_key IN (" + marks + ")")) {
+                for (int i = 0; i < keys.size(); i++) {
+                    ps.setString(i + 1, keys.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.put(rs.getString(1), new State(rs.getLong(2), rs.getLong(3)));
+                    }
+                }
+            }
+            Map<String, State> out = new java.util.LinkedHashMap<>();
+            for (String k : keys) {
+                out.put(k, found.getOrDefault(k, new State(0, 0)));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void setUsed(String key, long used, Instant windowEnd) {
+        Checks.setUsed(key, used, windowEnd);
+        long end = Checks.epochNanos(windowEnd);
+        transaction("set used", true, (c, tx) -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO budget_counters "
+                    + "(counter_key, used, held, window_end_ns) VALUES (?, ?, 0, ?) ON CONFLICT (counter_key) "
+                    + "DO UPDATE SET used = excluded.used, window_end_ns = CASE WHEN budget_counters.window_end_ns < "
+                    + "excluded.window_end_ns THEN excluded.window_end_ns ELSE budget_counters.window_end_ns END")) {
+                ps.setString(1, key);
+                ps.setLong(2, used);
+                ps.setLong(3, end);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     @Override
     public void close() {
         pool.close();

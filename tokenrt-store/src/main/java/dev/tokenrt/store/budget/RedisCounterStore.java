@@ -2,31 +2,18 @@ package dev.tokenrt.store.budget;
 
 import dev.tokenrt.budget.CounterStore;
 import dev.tokenrt.budget.CounterStoreUnavailableException;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,37 +111,28 @@ public final class RedisCounterStore implements CounterStore {
         }
     }
 
-    /** One script: its source and the SHA1 Redis knows it by. */
-    private record Script(String name, String source, String sha) {
-    }
-
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
-    private final String where;
+    private final RedisConnection redis;
     private final Clock clock;
     private final Duration counterGrace;
     private final String tag;
-    private final Script reserve;
-    private final Script settle;
-    private final Script release;
-    private final Script sweep;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final RedisConnection.Script reserve;
+    private final RedisConnection.Script settle;
+    private final RedisConnection.Script release;
+    private final RedisConnection.Script sweep;
+    private final RedisConnection.Script states;
+    private final RedisConnection.Script setUsed;
 
-    private RedisCounterStore(RedisClient client, StatefulRedisConnection<String, String> connection, String where,
-            Options opts) {
-        this.client = client;
-        this.connection = connection;
-        this.redis = connection.sync();
-        this.where = where;
+    private RedisCounterStore(RedisConnection redis, Options opts) {
+        this.redis = redis;
         this.clock = opts.clock();
         this.counterGrace = opts.counterGrace();
         this.tag = "{" + opts.keyPrefix() + "}";
-        String common = resource("common.lua");
-        this.reserve = load("reserve", common + resource("reserve.lua"));
-        this.settle = load("settle", common + resource("settle.lua"));
-        this.release = load("release", common + resource("release.lua"));
-        this.sweep = load("sweep", common + resource("sweep.lua"));
+        this.reserve = redis.load("reserve", "common.lua", "reserve.lua");
+        this.settle = redis.load("settle", "common.lua", "settle.lua");
+        this.release = redis.load("release", "common.lua", "release.lua");
+        this.sweep = redis.load("sweep", "common.lua", "sweep.lua");
+        this.states = redis.load("states", "states.lua");
+        this.setUsed = redis.load("set_used", "set_used.lua");
     }
 
     /**
@@ -167,85 +145,15 @@ public final class RedisCounterStore implements CounterStore {
     public static RedisCounterStore connect(String redisUrl, Options opts) {
         Objects.requireNonNull(redisUrl, "redisUrl");
         Objects.requireNonNull(opts, "opts");
-        RedisURI uri = RedisURI.create(redisUrl);
-        uri.setTimeout(opts.commandTimeout());
-        String where = "redis " + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
-        RedisClient client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // While disconnected, fail at once rather than queue: the caller's policy decides, not a buffer.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(opts.connectTimeout()).build())
-                .timeoutOptions(TimeoutOptions.enabled(opts.commandTimeout()))
-                .build());
+        RedisConnection redis = RedisConnection.connect(redisUrl, opts.commandTimeout(), opts.connectTimeout(),
+                "budget counter");
         try {
-            StatefulRedisConnection<String, String> connection = client.connect();
-            try {
-                RedisCounterStore store = new RedisCounterStore(client, connection, where, opts);
-                LOG.info("budget counters on {} under {}", where, store.tag);
-                return store;
-            } catch (RuntimeException e) {
-                connection.close();
-                throw e;
-            }
-        } catch (RedisException e) {
-            client.shutdown();
-            throw unavailable("connect", where, e);
+            RedisCounterStore store = new RedisCounterStore(redis, opts);
+            LOG.info("budget counters on {} under {}", redis.where(), store.tag);
+            return store;
         } catch (RuntimeException e) {
-            client.shutdown();
+            redis.close();
             throw e;
-        }
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = RedisCounterStore.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("script " + name + " is missing from the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private Script load(String name, String source) {
-        return new Script(name, source, redis.scriptLoad(source));
-    }
-
-    private static CounterStoreUnavailableException unavailable(String op, String where, RedisException e) {
-        if (e instanceof RedisCommandInterruptedException) {
-            Thread.currentThread().interrupt();
-        }
-        return new CounterStoreUnavailableException("budget counter " + op + " failed on " + where + ": "
-                + e.getMessage(), e);
-    }
-
-    /** EVALSHA, loading the script again if Redis lost it (restart, failover, SCRIPT FLUSH). */
-    private List<Object> run(Script script, String[] keys, String... args) {
-        try {
-            try {
-                return redis.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
-            } catch (RedisNoScriptException e) {
-                LOG.info("Redis lost the {} script; loading it again", script.name());
-                redis.scriptLoad(script.source());
-                return redis.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
-            }
-        } catch (RedisException e) {
-            throw unavailable(script.name(), where, e);
-        }
-    }
-
-    private Object runValue(Script script, String[] keys, String... args) {
-        try {
-            try {
-                return redis.evalsha(script.sha(), ScriptOutputType.INTEGER, keys, args);
-            } catch (RedisNoScriptException e) {
-                LOG.info("Redis lost the {} script; loading it again", script.name());
-                redis.scriptLoad(script.source());
-                return redis.evalsha(script.sha(), ScriptOutputType.INTEGER, keys, args);
-            }
-        } catch (RedisException e) {
-            throw unavailable(script.name(), where, e);
         }
     }
 
@@ -292,7 +200,7 @@ public final class RedisCounterStore implements CounterStore {
             args[5 + i * 3] = Long.toString(counterExpiry);
         }
         args[2] = Long.toString(holdExpiry);
-        List<Object> reply = run(reserve, keys, args);
+        List<Object> reply = redis.runMulti(reserve, keys, args);
         String outcome = (String) reply.get(0);
         return switch (outcome) {
             case "granted" -> new Reservation.Granted(holdId, Instant.ofEpochMilli(deadline));
@@ -317,13 +225,14 @@ public final class RedisCounterStore implements CounterStore {
             args.add(counterKey(k));
             args.add(Long.toString(v));
         });
-        runValue(settle, new String[] {holdKey(holdId), holdsKey()}, args.toArray(String[]::new));
+        redis.run(settle, ScriptOutputType.INTEGER, new String[] {holdKey(holdId), holdsKey()},
+                args.toArray(String[]::new));
     }
 
     @Override
     public void release(String holdId) {
         Checks.holdId(holdId);
-        runValue(release, new String[] {holdKey(holdId), holdsKey()}, holdId);
+        redis.run(release, ScriptOutputType.INTEGER, new String[] {holdKey(holdId), holdsKey()}, holdId);
     }
 
     @Override
@@ -332,7 +241,7 @@ public final class RedisCounterStore implements CounterStore {
         String nowMs = Long.toString(Checks.epochMillis(now, Duration.ZERO));
         int released = 0;
         while (true) {
-            List<Object> reply = run(sweep, new String[] {holdsKey()}, tag + ":h:", nowMs,
+            List<Object> reply = redis.runMulti(sweep, new String[] {holdsKey()}, tag + ":h:", nowMs,
                     Integer.toString(SWEEP_BATCH));
             long looked = (Long) reply.get(0);
             released += (int) (long) (Long) reply.get(1);
@@ -350,29 +259,46 @@ public final class RedisCounterStore implements CounterStore {
     public State state(String key) {
         Objects.requireNonNull(key, "key");
         try {
-            var values = redis.hmget(counterKey(key), "used", "held");
+            var values = redis.sync().hmget(counterKey(key), "used", "held");
             return new State(Long.parseLong(values.get(0).getValueOrElse("0")),
                     Long.parseLong(values.get(1).getValueOrElse("0")));
         } catch (RedisException e) {
-            throw unavailable("state", where, e);
+            throw redis.unavailable("state", e);
         }
+    }
+
+    /** One script call for all the keys. */
+    @Override
+    public Map<String, State> states(List<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        Map<String, State> out = new LinkedHashMap<>();
+        if (keys.isEmpty()) {
+            return out;
+        }
+        String[] full = keys.stream().map(this::counterKey).toArray(String[]::new);
+        List<Object> reply = redis.runMulti(states, full);
+        for (int i = 0; i < keys.size(); i++) {
+            out.put(keys.get(i), new State(Long.parseLong((String) reply.get(2 * i)),
+                    Long.parseLong((String) reply.get(2 * i + 1))));
+        }
+        return out;
+    }
+
+    @Override
+    public void setUsed(String key, long used, Instant windowEnd) {
+        Checks.setUsed(key, used, windowEnd);
+        redis.run(setUsed, ScriptOutputType.VALUE, new String[] {counterKey(key)}, Long.toString(used),
+                Long.toString(Checks.epochMillis(windowEnd, counterGrace)));
     }
 
     /** Closes the connection and the client's threads; closing again does nothing. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            connection.close();
-        } finally {
-            client.shutdown();
-        }
+        redis.close();
     }
 
     @Override
     public String toString() {
-        return "RedisCounterStore[" + where + ", " + tag + "]";
+        return "RedisCounterStore[" + redis.where() + ", " + tag + "]";
     }
 }

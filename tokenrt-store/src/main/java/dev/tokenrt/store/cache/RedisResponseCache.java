@@ -7,27 +7,21 @@ import dev.tokenrt.cache.CachedResponse;
 import dev.tokenrt.cache.FlightCoordinator;
 import dev.tokenrt.cache.Invalidation;
 import dev.tokenrt.cache.ResponseCache;
-import io.lettuce.core.ClientOptions;
+import dev.tokenrt.store.redis.RedisClients;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,16 +125,9 @@ public final class RedisResponseCache implements ResponseCache, FlightCoordinato
      * @throws CacheLayerException if Redis cannot be reached
      */
     public static RedisResponseCache connect(String redisUrl, Options opts) {
-        RedisURI uri = RedisURI.create(redisUrl);
-        uri.setTimeout(opts.commandTimeout());
-        String where = "redis " + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
-        RedisClient client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(opts.connectTimeout()).build())
-                .timeoutOptions(TimeoutOptions.enabled(opts.commandTimeout()))
-                .build());
+        RedisClients.Client c = RedisClients.create(redisUrl, opts.commandTimeout(), opts.connectTimeout());
+        RedisClient client = c.client();
+        String where = c.where();
         try {
             StatefulRedisConnection<String, byte[]> connection = client.connect(CODEC);
             try {
@@ -159,14 +146,7 @@ public final class RedisResponseCache implements ResponseCache, FlightCoordinato
     }
 
     private static String resource(String name) {
-        try (InputStream in = RedisResponseCache.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("script " + name + " is missing from the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RedisClients.script(RedisResponseCache.class, name);
     }
 
     private Script load(String name, String source) {

@@ -92,6 +92,24 @@ abstract class BudgetRegistryContract {
     // ---------------------------------------------------------------- CRUD
 
     @Test
+    void aPoolSharedByPriorityKeepsItsExactWeights() {
+        Budget pool = Budget.of("org-pool", Scope.TEAM, "acme", Period.MONTH, Metric.COST_USD, 900_000_000_000L,
+                Action.DENY).sharedBy(dev.tokenrt.budget.PriorityPool.of(java.util.Map.of(
+                        dev.tokenrt.budget.Priority.CRITICAL, new BigDecimal("0.7"),
+                        dev.tokenrt.budget.Priority.LOW, new BigDecimal("0.000000001"))));
+        try (JdbcBudgetRegistry r = open(Options.defaults())) {
+            r.create(pool);
+            assertThat(r.get("org-pool")).contains(pool);
+            assertThat(r.budgets(Scope.TEAM, "acme")).containsExactly(pool);
+            Budget plain = Budget.of("org-pool", Scope.TEAM, "acme", Period.MONTH, Metric.COST_USD, 900_000_000_000L,
+                    Action.DENY);
+            r.replace(plain);
+            assertThat(r.get("org-pool")).contains(plain);
+            assertThat(r.get("org-pool").orElseThrow().pool()).isEmpty();
+        }
+    }
+
+    @Test
     void budgetsAreStoredAndReadBackExactly() {
         JdbcBudgetRegistry r = onRead(Duration.ofSeconds(1));
         assertThat(r.list()).isEmpty();

@@ -77,6 +77,28 @@ abstract class CounterStoreContract {
         return store.reserve(holdId, List.of(holds), TTL);
     }
 
+    // ---- bulk reads and rebuilds ----
+
+    @Test
+    void statesReadsManyCountersInTheOrderAskedAndSetUsedKeepsTheHolds() {
+        assertThat(reserve("h1", hold("a", MAX, 30), hold("b", MAX, 5))).isInstanceOf(Granted.class);
+        store.settle("h1", Map.of("a", 20L));
+        assertThat(reserve("h2", hold("a", MAX, 7))).isInstanceOf(Granted.class);
+        Map<String, State> s = store.states(List.of("missing", "b", "a"));
+        assertThat(new ArrayList<>(s.keySet())).containsExactly("missing", "b", "a");
+        assertThat(s.get("missing")).isEqualTo(new State(0, 0));
+        assertThat(s.get("a")).isEqualTo(new State(20, 7));
+        assertThat(s.get("b")).isEqualTo(new State(0, 0));
+        assertThat(store.states(List.of())).isEmpty();
+        store.setUsed("a", 1_000, WINDOW_END);
+        store.setUsed("new", Long.MAX_VALUE - 1, WINDOW_END);
+        assertThat(store.state("a")).isEqualTo(new State(1_000, 7));
+        assertThat(store.state("new")).isEqualTo(new State(Long.MAX_VALUE - 1, 0));
+        store.settle("h2", Map.of("a", 3L));
+        assertThat(store.state("a")).isEqualTo(new State(1_003, 0));
+        assertThat(another().state("a")).as("another instance sees it").isEqualTo(new State(1_003, 0));
+    }
+
     // ---- the boundary ----
 
     @Test
