@@ -102,7 +102,7 @@ class BudgetsCommandTest {
         CliTest.Run missing = cli("budgets", "rebuild", "--database", "jdbc:sqlite:" + dir.resolve("none.db"));
         assertThat(missing.status()).isEqualTo(2);
         assertThat(missing.out()).isEmpty();
-        assertThat(missing.err().strip()).startsWith("tokenrt rebuild: no database at").doesNotContain("\n");
+        assertThat(missing.err().strip()).startsWith("tokenrt budgets rebuild: no database at").doesNotContain("\n");
         CliTest.Run badUrl = cli("budgets", "rebuild", "--database", "jdbc:mysql://h/db?password=hunter2");
         assertThat(badUrl.status()).isEqualTo(2);
         assertThat(badUrl.err()).doesNotContain("hunter2");
