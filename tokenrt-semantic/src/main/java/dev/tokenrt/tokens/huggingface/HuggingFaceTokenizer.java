@@ -35,21 +35,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * token, which is what an inference server does with a rendered chat template.
  *
  * <p><b>Nothing is downloaded.</b> DJL's jar carries the native library, which is copied to DJL's cache
- * directory ({@code ~/.djl.ai}, or {@code DJL_CACHE_DIR}) on first use. Loading this class sets the system
- * property {@code ai.djl.offline=true} unless {@code ai.djl.offline} or {@code DJL_OFFLINE} is already set, and
- * {@code OPT_OUT_TRACKING=true} unless already set: offline mode makes DJL pick the CPU library inside its jar
- * instead of downloading a CUDA build, and together they stop DJL's usage ping (an instance-metadata request
- * and a telemetry request on cloud hosts) that creating a tokenizer would otherwise make.
+ * directory ({@code ~/.djl.ai}, or {@code DJL_CACHE_DIR}) on first use. Loading this class applies
+ * {@link DjlSettings}: DJL offline and its usage ping off, unless the operator set them.
  */
 public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
     static {
-        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-        if (System.getProperty("OPT_OUT_TRACKING") == null && System.getenv("OPT_OUT_TRACKING") == null) {
-            System.setProperty("OPT_OUT_TRACKING", "true");
-        }
+        DjlSettings.apply();
     }
 
     /**
