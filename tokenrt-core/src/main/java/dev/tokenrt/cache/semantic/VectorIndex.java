@@ -41,6 +41,22 @@ public interface VectorIndex extends AutoCloseable {
     void close();
 
     /**
+     * Rejects a vector that is empty or not of unit length (within 1e-3 in squared norm): indexes compare by dot
+     * product, which is the cosine only for unit vectors.
+     */
+    static void requireUnit(float[] vector) {
+        java.util.Objects.requireNonNull(vector, "vector");
+        double sum = 0;
+        for (float x : vector) {
+            sum += (double) x * x;
+        }
+        if (vector.length == 0 || Math.abs(sum - 1) > 1e-3) {
+            throw new IllegalArgumentException("vectors must have unit length (the index compares by dot product), "
+                    + "got " + vector.length + " components with a squared norm of " + sum);
+        }
+    }
+
+    /**
      * One search result.
      *
      * @param id    the entry's id

@@ -104,7 +104,7 @@ public final class LuceneVectorIndex implements VectorIndex {
         Objects.requireNonNull(partition, "partition");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(expiresAt, "expiresAt");
-        requireUnit(vector);
+        VectorIndex.requireUnit(vector);
         Document doc = new Document();
         doc.add(new StringField(ID, id, Field.Store.YES));
         doc.add(new StringField(PARTITION, partition, Field.Store.NO));
@@ -118,21 +118,6 @@ public final class LuceneVectorIndex implements VectorIndex {
             throw new UncheckedIOException("cannot add to the vector index at " + path, e);
         }
         writes.incrementAndGet();
-    }
-
-    static void requireUnit(float[] vector) {
-        Objects.requireNonNull(vector, "vector");
-        if (vector.length == 0) {
-            throw new IllegalArgumentException("empty vector");
-        }
-        double sum = 0;
-        for (float x : vector) {
-            sum += (double) x * x;
-        }
-        if (Math.abs(sum - 1) > 1e-3) {
-            throw new IllegalArgumentException("vectors must have unit length (the index compares by dot product), "
-                    + "got a squared norm of " + sum);
-        }
     }
 
     @Override

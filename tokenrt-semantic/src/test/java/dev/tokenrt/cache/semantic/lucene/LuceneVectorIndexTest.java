@@ -1,5 +1,7 @@
 package dev.tokenrt.cache.semantic.lucene;
 
+import static dev.tokenrt.cache.semantic.TestVectors.near;
+import static dev.tokenrt.cache.semantic.TestVectors.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -22,40 +24,6 @@ class LuceneVectorIndexTest {
 
     static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
     static final Instant LATER = NOW.plusSeconds(3600);
-
-    static float[] unit(Random r, int dim) {
-        float[] v = new float[dim];
-        double s = 0;
-        for (int i = 0; i < dim; i++) {
-            v[i] = (float) r.nextGaussian();
-            s += v[i] * v[i];
-        }
-        for (int i = 0; i < dim; i++) {
-            v[i] /= (float) Math.sqrt(s);
-        }
-        return v;
-    }
-
-    /** A unit vector at cosine {@code cos} from {@code base}. */
-    static float[] near(float[] base, double cos, Random r) {
-        float[] noise = unit(r, base.length);
-        double d = 0;
-        for (int i = 0; i < base.length; i++) {
-            d += noise[i] * base[i];
-        }
-        float[] ortho = new float[base.length];
-        double s = 0;
-        for (int i = 0; i < base.length; i++) {
-            ortho[i] = (float) (noise[i] - d * base[i]);
-            s += ortho[i] * ortho[i];
-        }
-        float[] out = new float[base.length];
-        double sin = Math.sqrt(1 - cos * cos);
-        for (int i = 0; i < base.length; i++) {
-            out[i] = (float) (cos * base[i] + sin * ortho[i] / Math.sqrt(s));
-        }
-        return out;
-    }
 
     @Test
     void nearestWithinThePartitionOnlyWithCosineScores(@TempDir Path dir) {
