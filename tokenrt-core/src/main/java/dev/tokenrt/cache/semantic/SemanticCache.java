@@ -93,7 +93,7 @@ public final class SemanticCache {
             policy.noCandidate();
             return Optional.empty();
         }
-        List<VectorIndex.Neighbour> near = index.search(filed(partition, model), model.embed(text), 2, now);
+        List<VectorIndex.Neighbour> near = index.search(indexPartition(partition, model), model.embed(text), 2, now);
         if (near.isEmpty()) {
             policy.noCandidate();
             return Optional.empty();
@@ -121,7 +121,7 @@ public final class SemanticCache {
         if (!model.covers(text)) {
             return false;
         }
-        index.add(filed(partition, model), entryId, model.embed(text), expiresAt);
+        index.add(indexPartition(partition, model), entryId, model.embed(text), expiresAt);
         return true;
     }
 
@@ -175,8 +175,12 @@ public final class SemanticCache {
         return policy;
     }
 
-    /** The index partition of an entry: the caller's partition, then the model, so models never mix. */
-    static String filed(String partition, Embedder model) {
+    /**
+     * The index partition an entry of {@code partition} embedded by {@code model} is filed under: the caller's
+     * partition, then the model's id, so models never mix. It starts with the caller's partition, so
+     * {@link VectorIndex#removePartitions(String)} with a namespace prefix still finds it.
+     */
+    public static String indexPartition(String partition, Embedder model) {
         return partition + "#" + model.id();
     }
 
