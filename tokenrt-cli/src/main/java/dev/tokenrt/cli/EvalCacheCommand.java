@@ -3,7 +3,6 @@ package dev.tokenrt.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenrt.cache.semantic.Embedder;
 import dev.tokenrt.cache.semantic.FixedThresholdPolicy;
-import dev.tokenrt.cache.semantic.LanguageRoutedEmbedder;
 import dev.tokenrt.cache.semantic.PolicyReport;
 import dev.tokenrt.cache.semantic.SemanticCache;
 import dev.tokenrt.cache.semantic.SemanticPolicy;
@@ -142,30 +141,22 @@ final class EvalCacheCommand implements Callable<Integer> {
     }
 
     private SemanticPolicy policy() {
-        return switch (policy.trim().toLowerCase(Locale.ROOT)) {
-            case "verified" -> {
-                try {
-                    yield new VerifiedPolicy(VerifiedPolicy.Settings.DEFAULT.withMaxFalseHitRate(maxFalseHitRate)
-                            .withMaxWrongShareOfHits(maxWrongShare), new SplittableRandom(seed));
-                } catch (IllegalArgumentException e) {
-                    throw new CliError(e.getMessage());
-                }
-            }
-            case "fixed" -> {
-                try {
-                    yield new FixedThresholdPolicy(threshold);
-                } catch (IllegalArgumentException e) {
-                    throw new CliError(e.getMessage());
-                }
-            }
-            default -> throw new CliError("unknown --policy '" + policy + "'; use verified or fixed");
-        };
+        try {
+            return switch (policy.trim().toLowerCase(Locale.ROOT)) {
+                case "verified" -> new VerifiedPolicy(VerifiedPolicy.Settings.DEFAULT
+                        .withMaxFalseHitRate(maxFalseHitRate).withMaxWrongShareOfHits(maxWrongShare),
+                        new SplittableRandom(seed));
+                case "fixed" -> new FixedThresholdPolicy(threshold);
+                default -> throw new CliError("unknown --policy '" + policy + "'; use verified or fixed");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new CliError(e.getMessage()); // a setting out of range, in the policy's words
+        }
     }
 
     private Embedder embedder() {
         if (embedder.trim().equalsIgnoreCase("auto")) {
-            return new LanguageRoutedEmbedder(OnnxEmbedder.load(EmbeddingModel.ALL_MINILM_L6_V2_Q),
-                    OnnxEmbedder.load(EmbeddingModel.BGE_SMALL_ZH_V15_Q));
+            return OnnxEmbedder.loadByLanguage();
         }
         try {
             return OnnxEmbedder.load(EmbeddingModel.byName(embedder));

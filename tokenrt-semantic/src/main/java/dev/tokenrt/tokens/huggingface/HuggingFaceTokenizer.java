@@ -10,9 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The exact tokenizer of an open model (Llama 3, Qwen, Gemma, DeepSeek, Mistral...), read from the model's
@@ -53,12 +50,12 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
     private final String name;
     private final ai.djl.huggingface.tokenizers.HuggingFaceTokenizer delegate;
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed; // guarded by lifecycle's write lock for writes, read lock for reads
+    private final NativeGuard guard;
 
     private HuggingFaceTokenizer(String name, ai.djl.huggingface.tokenizers.HuggingFaceTokenizer delegate) {
         this.name = name;
         this.delegate = delegate;
+        this.guard = new NativeGuard("tokenizer " + name);
     }
 
     /**
@@ -166,36 +163,20 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
      */
     private long[] ids(String text, boolean addSpecialTokens) {
         Objects.requireNonNull(text, "text");
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("tokenizer " + name + " is closed");
-            }
+        return guard.call(() -> {
             long encoding = TokenizersLibrary.LIB.encode(delegate.getHandle(), text, addSpecialTokens);
             try {
                 return TokenizersLibrary.LIB.getTokenIds(encoding);
             } finally {
                 TokenizersLibrary.LIB.deleteEncoding(encoding);
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Frees the native tokenizer, after any call in flight; idempotent. */
     @Override
     public void close() {
-        Lock lock = lifecycle.writeLock();
-        lock.lock();
-        try {
-            if (!closed) {
-                closed = true;
-                delegate.close();
-            }
-        } finally {
-            lock.unlock();
-        }
+        guard.close(delegate::close);
     }
 
     @Override

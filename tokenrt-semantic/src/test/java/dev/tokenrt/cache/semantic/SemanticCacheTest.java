@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrt.cache.semantic.SemanticPolicy.Decision;
 import dev.tokenrt.cache.semantic.lucene.LuceneVectorIndex;
-import dev.tokenrt.cache.semantic.onnx.EmbeddingModel;
-import dev.tokenrt.cache.semantic.onnx.OnnxEmbedder;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,18 +20,7 @@ class SemanticCacheTest {
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     static final Instant LATER = NOW.plusSeconds(3600);
 
-    static LanguageRoutedEmbedder embedder;
-
-    @BeforeAll
-    static void load() {
-        embedder = new LanguageRoutedEmbedder(OnnxEmbedder.load(EmbeddingModel.ALL_MINILM_L6_V2_Q),
-                OnnxEmbedder.load(EmbeddingModel.BGE_SMALL_ZH_V15_Q));
-    }
-
-    @AfterAll
-    static void close() {
-        embedder.close();
-    }
+    static final LanguageRoutedEmbedder embedder = SharedModels.byLanguage();
 
     static SemanticCache fixed(LuceneVectorIndex index) {
         return SemanticCache.builder(embedder, index).policy(new FixedThresholdPolicy(0.8)).clock(CLOCK).build();

@@ -101,10 +101,7 @@ public final class LuceneVectorIndex implements VectorIndex {
 
     @Override
     public void add(String partition, String id, float[] vector, Instant expiresAt) {
-        Objects.requireNonNull(partition, "partition");
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(expiresAt, "expiresAt");
-        VectorIndex.requireUnit(vector);
+        VectorIndex.requireEntry(partition, id, vector, expiresAt);
         Document doc = new Document();
         doc.add(new StringField(ID, id, Field.Store.YES));
         doc.add(new StringField(PARTITION, partition, Field.Store.NO));
@@ -122,12 +119,7 @@ public final class LuceneVectorIndex implements VectorIndex {
 
     @Override
     public List<Neighbour> search(String partition, float[] vector, int k, Instant now) {
-        Objects.requireNonNull(partition, "partition");
-        Objects.requireNonNull(vector, "vector");
-        Objects.requireNonNull(now, "now");
-        if (k < 1) {
-            throw new IllegalArgumentException("k must be at least 1, got " + k);
-        }
+        VectorIndex.requireSearch(partition, vector, k, now);
         Query filter = new BooleanQuery.Builder()
                 .add(new TermQuery(new Term(PARTITION, partition)), BooleanClause.Occur.FILTER)
                 .add(LongPoint.newRangeQuery(EXPIRES, now.toEpochMilli() + 1, Long.MAX_VALUE), BooleanClause.Occur.FILTER)

@@ -9,7 +9,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.tokenrt.cache.semantic.Embedder;
+import dev.tokenrt.cache.semantic.LanguageRoutedEmbedder;
 import dev.tokenrt.tokens.huggingface.DjlSettings;
+import dev.tokenrt.tokens.huggingface.NativeGuard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,9 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A sentence-embedding model run in-process: the BERT encoder by ONNX Runtime, its tokenizer by the Hugging Face
@@ -38,7 +37,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Threads.</b> Safe for concurrent use: {@code OrtSession.run} and the native tokenizer's encode may be called
  * from many threads. Each call uses at most {@link Settings#intraOpThreads()} threads of ONNX Runtime's own pool
  * (default 1: on a small machine, parallel requests use the cores better than one request's parallel operators).
- * A read-write lock lets {@link #close()} wait for calls in flight, as in the tokenizer.
+ * A {@link NativeGuard} lets {@link #close()} wait for calls in flight, as in the tokenizer.
  *
  * <p><b>Load once, share.</b> Loading parses 23 MB of model and takes a few hundred milliseconds.
  */
@@ -75,8 +74,7 @@ public final class OnnxEmbedder implements Embedder {
     private final boolean wantsTokenTypes;
     private final String hiddenStateOutput;
     private final int dimension;
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed; // written under the write lock, read under the read lock
+    private final NativeGuard guard;
 
     private OnnxEmbedder(EmbeddingModel model, Settings settings, OrtEnvironment env, OrtSession session,
                          HuggingFaceTokenizer tokenizer) throws OrtException {
@@ -91,6 +89,26 @@ public final class OnnxEmbedder implements Embedder {
                 ? "last_hidden_state" : outputs.keySet().iterator().next();
         long[] shape = ((TensorInfo) outputs.get(hiddenStateOutput).getInfo()).getShape();
         this.dimension = Math.toIntExact(shape[shape.length - 1]);
+        this.guard = new NativeGuard("embedder " + model.id());
+    }
+
+    /**
+     * The embedder for "by detected language": bge-small-zh for Chinese and Japanese text, all-MiniLM-L6-v2 for
+     * everything else (see {@link LanguageRoutedEmbedder}), both with {@code settings}.
+     */
+    public static LanguageRoutedEmbedder loadByLanguage(Settings settings) {
+        OnnxEmbedder minilm = load(EmbeddingModel.ALL_MINILM_L6_V2_Q, settings);
+        try {
+            return new LanguageRoutedEmbedder(minilm, load(EmbeddingModel.BGE_SMALL_ZH_V15_Q, settings));
+        } catch (RuntimeException e) {
+            minilm.close();
+            throw e;
+        }
+    }
+
+    /** {@link #loadByLanguage(Settings)} with {@link Settings#DEFAULT}. */
+    public static LanguageRoutedEmbedder loadByLanguage() {
+        return loadByLanguage(Settings.DEFAULT);
     }
 
     /** Loads a model with {@link Settings#DEFAULT}. */
@@ -296,37 +314,21 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     private <T> T withOpen(java.util.function.Supplier<T> call) {
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("embedder " + model.id() + " is closed");
-            }
-            return call.get();
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(call);
     }
 
     /** Frees the ONNX session and the native tokenizer, after any call in flight; idempotent. */
     @Override
     public void close() {
-        Lock lock = lifecycle.writeLock();
-        lock.lock();
-        try {
-            if (!closed) {
-                closed = true;
-                try {
-                    session.close();
-                } catch (OrtException e) {
-                    throw new IllegalStateException("cannot close the ONNX session of " + model.id(), e);
-                } finally {
-                    tokenizer.close();
-                }
+        guard.close(() -> {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                throw new IllegalStateException("cannot close the ONNX session of " + model.id(), e);
+            } finally {
+                tokenizer.close();
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override

@@ -172,10 +172,7 @@ public final class PgVectorIndex implements VectorIndex {
 
     @Override
     public void add(String partition, String id, float[] vector, Instant expiresAt) {
-        Objects.requireNonNull(partition, "partition");
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(expiresAt, "expiresAt");
-        VectorIndex.requireUnit(vector);
+        VectorIndex.requireEntry(partition, id, vector, expiresAt);
         ensureTable(vector.length);
         String t = tableFor(vector.length);
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
@@ -194,12 +191,7 @@ public final class PgVectorIndex implements VectorIndex {
 
     @Override
     public List<Neighbour> search(String partition, float[] vector, int k, Instant now) {
-        Objects.requireNonNull(partition, "partition");
-        Objects.requireNonNull(vector, "vector");
-        Objects.requireNonNull(now, "now");
-        if (k < 1) {
-            throw new IllegalArgumentException("k must be at least 1, got " + k);
-        }
+        VectorIndex.requireSearch(partition, vector, k, now);
         int dimension = vector.length;
         String t = tableFor(dimension);
         try (Connection c = dataSource.getConnection()) {

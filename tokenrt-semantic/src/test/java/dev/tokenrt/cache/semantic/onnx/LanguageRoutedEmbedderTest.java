@@ -3,26 +3,14 @@ package dev.tokenrt.cache.semantic.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrt.cache.semantic.LanguageRoutedEmbedder;
+import dev.tokenrt.cache.semantic.SharedModels;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The embedder chosen by detected language, with the two real models. */
 class LanguageRoutedEmbedderTest {
 
-    static LanguageRoutedEmbedder embedder;
-
-    @BeforeAll
-    static void load() {
-        embedder = new LanguageRoutedEmbedder(OnnxEmbedder.load(EmbeddingModel.ALL_MINILM_L6_V2_Q),
-                OnnxEmbedder.load(EmbeddingModel.BGE_SMALL_ZH_V15_Q));
-    }
-
-    @AfterAll
-    static void close() {
-        embedder.close();
-    }
+    static final LanguageRoutedEmbedder embedder = SharedModels.byLanguage();
 
     @Test
     void chineseAndJapaneseGoToBgeEverythingElseToMiniLm() {

@@ -1,17 +1,16 @@
 package dev.tokenrt.cache.semantic.pgvector;
 
-import static dev.tokenrt.cache.semantic.TestVectors.near;
 import static dev.tokenrt.cache.semantic.TestVectors.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
+import dev.tokenrt.cache.semantic.VectorIndex;
 import dev.tokenrt.cache.semantic.VectorIndex.Neighbour;
+import dev.tokenrt.cache.semantic.VectorIndexContract;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -24,16 +23,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * pgvector in the real PostgreSQL on {@code -Dtokenrt.test.postgres} (default 127.0.0.1:5432, user postgres), in a
+ * The contract and replicas sharing the index, on pgvector in the real PostgreSQL on {@code -Dtokenrt.test.postgres} (default 127.0.0.1:5432, user postgres), in a
  * scratch database with a random name, a fresh table prefix per test. The tests fail, never skip, when PostgreSQL or
  * pgvector is missing; bin/install-pgvector.sh (run by .ci/run) installs the extension.
  */
-class PgVectorIndexTest {
+class PgVectorIndexTest extends VectorIndexContract {
 
     static final String ADMIN_URL = System.getProperty("tokenrt.test.postgres",
             "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-    static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
-    static final Instant LATER = NOW.plusSeconds(3600);
 
     static String database;
     static String url;
@@ -60,63 +57,10 @@ class PgVectorIndexTest {
         }
     }
 
-    static PgVectorIndex index() {
+    /** A fresh table prefix: an empty index in the shared scratch database. */
+    @Override
+    protected VectorIndex newIndex() {
         return PgVectorIndex.connect(url, "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10), 4);
-    }
-
-    @Test
-    void nearestWithinThePartitionOnlyWithCosineScores() {
-        Random r = new Random(1);
-        float[] q = unit(r, 384);
-        try (PgVectorIndex index = index()) {
-            assertThat(index.search("ns:a", q, 2, NOW)).isEmpty(); // no table yet
-            index.add("ns:a", "a-close", near(q, 0.9, r), LATER);
-            index.add("ns:a", "a-far", near(q, 0.5, r), LATER);
-            index.add("ns:b", "b-closest", near(q, 0.99, r), LATER);
-            List<Neighbour> found = index.search("ns:a", q, 2, NOW);
-            assertThat(found).extracting(Neighbour::id).containsExactly("a-close", "a-far");
-            assertThat((double) found.get(0).score()).isCloseTo(0.9, within(1e-4));
-            assertThat((double) found.get(1).score()).isCloseTo(0.5, within(1e-4));
-            assertThat(index.size()).isEqualTo(3);
-        }
-    }
-
-    @Test
-    void aSmallPartitionInALargeTableGetsItsTrueNeighbours() {
-        Random r = new Random(2);
-        float[] q = unit(r, 64);
-        try (PgVectorIndex index = index()) {
-            for (int i = 0; i < 2000; i++) {
-                index.add("big", "big-" + i, near(q, 0.95, r), LATER);
-            }
-            index.add("small", "small-1", near(q, 0.3, r), LATER);
-            index.add("small", "small-2", near(q, 0.6, r), LATER);
-            assertThat(index.search("small", q, 5, NOW)).extracting(Neighbour::id).containsExactly("small-2", "small-1");
-        }
-    }
-
-    @Test
-    void expiryReplaceRemoveAndNamespaces() {
-        Random r = new Random(3);
-        float[] q = unit(r, 32);
-        try (PgVectorIndex index = index()) {
-            index.add("team_1:ctx", "old", near(q, 0.99, r), NOW.plusSeconds(10));
-            index.add("team_1:ctx", "new", near(q, 0.2, r), LATER);
-            index.add("team_1:ctx", "new", near(q, 0.7, r), LATER); // replaced
-            index.add("teamX1:ctx", "other", q, LATER);             // '_' in the prefix is not a wildcard
-            assertThat(index.search("team_1:ctx", q, 5, NOW)).extracting(Neighbour::id).containsExactly("old", "new");
-            assertThat(index.search("team_1:ctx", q, 5, NOW.plusSeconds(10))).extracting(Neighbour::id)
-                    .containsExactly("new");
-            assertThat((double) index.search("team_1:ctx", q, 5, NOW.plusSeconds(10)).get(0).score())
-                    .isCloseTo(0.7, within(1e-4));
-            assertThat(index.sweep(NOW.plusSeconds(10))).isEqualTo(1);
-            assertThat(index.size()).isEqualTo(2);
-            assertThat(index.removePartitions("team_1:")).isEqualTo(1);
-            assertThat(index.search("teamX1:ctx", q, 5, NOW)).extracting(Neighbour::id).containsExactly("other");
-            assertThat(index.remove("other")).isTrue();
-            assertThat(index.remove("other")).isFalse();
-            assertThat(index.size()).isZero();
-        }
     }
 
     @Test
