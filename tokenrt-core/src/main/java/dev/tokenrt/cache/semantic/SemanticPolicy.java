@@ -35,14 +35,15 @@ public sealed interface SemanticPolicy permits FixedThresholdPolicy, VerifiedPol
         /** Serve the cached answer. */
         SERVE,
         /**
-         * Not close enough to serve: go upstream (a miss anyway), then report whether the fresh answer agrees with
-         * the cached one. The comparison costs no upstream call, and teaches the policy where its bar should be.
+         * Not to be served: go upstream, then report whether the fresh answer agrees with the cached one. Below the
+         * policy's bar the lookup is a miss anyway, so the comparison costs no upstream call; just above it, it is
+         * the policy exploring where it is least sure. Either way it teaches the policy where its bar should be.
          */
         VERIFY,
         /**
          * Close enough to serve, but drawn for an audit: go upstream instead and report whether the answers agree.
-         * Audits are a random sample of the hits the policy would serve, so they measure its false-hit rate; each
-         * costs a hit.
+         * Audits are a uniform random sample of the hits the policy would serve, so they measure its false-hit
+         * rate; each costs a hit.
          */
         AUDIT,
         /** Not similar enough to be worth a comparison: a plain miss. */

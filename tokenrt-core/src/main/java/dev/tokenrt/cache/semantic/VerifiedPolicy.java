@@ -24,21 +24,25 @@ import java.util.random.RandomGenerator;
  * false-hit rate of serving from {@code t} is {@code F(t) q(t)}. Its upper bound is {@code F(t)} times the
  * one-sided Wilson upper bound of the wrong share among the labelled candidates scoring at least {@code t}. The
  * labels come from two kinds of verification: every candidate below the threshold (down to a floor) is a miss
- * anyway, so comparing the fresh answer with its cached one costs no upstream call ({@link Decision#VERIFY}); and a
- * random sample of the would-be hits is sent upstream instead of served ({@link Decision#AUDIT}). Labels are denser
- * just below the threshold than above it, which, under the monotone assumption, can only overstate {@code q(t)}.
+ * anyway, so comparing the fresh answer with its cached one costs no upstream call ({@link Decision#VERIFY}); just
+ * above the threshold, where the decision is least certain, some would-be hits are verified too (exploration); and
+ * a uniform random sample of all would-be hits is sent upstream instead of served ({@link Decision#AUDIT}). Labels
+ * are denser at and below the threshold than above it, which, under the monotone assumption, can only overstate
+ * {@code q(t)}.
  * A second bound keeps rare hits honest: the upper bound of the wrong share itself must stay under
  * {@code maxWrongShareOfHits} (default 3%), or a policy bounded per lookup alone could serve a thin top slice of
  * candidates that are wrong half the time. Scanning labelled scores from the top (each with at least
  * {@code minLabels} labels above it), the threshold is the last score of the first unbroken run where both bounds
  * hold; until one exists, nothing is served and every candidate is verified.
  *
- * <p><b>Exploration.</b> The audit rate is {@code auditRate} well above the threshold and rises linearly to
- * {@code boundaryAuditRate} at the threshold, where the decision is least certain and labels move the bar most.
+ * <p><b>Exploration.</b> Besides the audits, a would-be hit is verified with a probability that falls linearly from
+ * {@code boundaryVerifyRate} at the threshold to nothing {@code boundaryWidth} above it: labels there move the bar
+ * most.
  *
- * <p><b>The achieved bound.</b> Audits are a sample of the would-be hits, denser near the threshold (so again
- * conservative): their wrong share, with its Wilson interval, times the share of lookups served is the false-hit
- * rate the policy reports ({@link #report()}), independent of the model above.
+ * <p><b>The achieved bound.</b> Every would-be hit is audited with the same probability {@code auditRate}, before
+ * any other draw, so the audits are a uniform random sample of the hits the policy would serve: their wrong share,
+ * with its Wilson interval, times the share of lookups served is the false-hit rate the policy reports
+ * ({@link #report()}), measured rather than modelled.
  *
  * <p>Memory is bounded: the last {@code window} labels and lookups are kept, so the policy also follows a drift.
  * Safe for concurrent use (one lock; a recomputation sorts at most {@code window} scores, every
@@ -54,16 +58,16 @@ public final class VerifiedPolicy implements SemanticPolicy {
      * @param maxFalseHitRate   the bound on wrong hits per lookup (default 0.01)
      * @param maxWrongShareOfHits the bound on the share of served hits that are wrong (default 0.03)
      * @param confidence        the one-sided confidence of the bound and the report's interval (default 0.95)
-     * @param auditRate         the share of would-be hits audited well above the threshold (default 0.02)
-     * @param boundaryAuditRate the share audited at the threshold itself (default 0.5)
-     * @param boundaryWidth     the score range above the threshold over which the audit rate falls (default 0.05)
+     * @param auditRate         the share of would-be hits audited, whatever their score (default 0.02)
+     * @param boundaryVerifyRate the share of would-be hits at the threshold itself verified to explore (default 0.5)
+     * @param boundaryWidth     the score range above the threshold over which exploration falls to none (default 0.05)
      * @param candidateFloor    the cosine below which a neighbour is a plain miss, not worth a comparison (default 0.5)
      * @param marginWeight      the weight of the margin over the runner-up in the score (default 2)
      * @param marginCap         the margin beyond which a clearer lead adds nothing (default 0.1)
      * @param minLabels         labels needed above a threshold before it can be trusted (default 30)
      * @param window            labels and lookups remembered (default 20,000)
      */
-    public record Settings(double maxFalseHitRate, double maxWrongShareOfHits, double confidence, double auditRate, double boundaryAuditRate,
+    public record Settings(double maxFalseHitRate, double maxWrongShareOfHits, double confidence, double auditRate, double boundaryVerifyRate,
                            double boundaryWidth, double candidateFloor, double marginWeight, double marginCap,
                            int minLabels, int window) {
 
@@ -75,8 +79,8 @@ public final class VerifiedPolicy implements SemanticPolicy {
                     maxWrongShareOfHits);
             check(confidence >= 0.5 && confidence < 1, "confidence must be in [0.5, 1)", confidence);
             check(auditRate > 0 && auditRate <= 1, "auditRate must be in (0, 1]", auditRate);
-            check(boundaryAuditRate >= auditRate && boundaryAuditRate <= 1,
-                    "boundaryAuditRate must be in [auditRate, 1]", boundaryAuditRate);
+            check(boundaryVerifyRate >= 0 && boundaryVerifyRate <= 1, "boundaryVerifyRate must be in [0, 1]",
+                    boundaryVerifyRate);
             check(boundaryWidth > 0, "boundaryWidth must be positive", boundaryWidth);
             check(candidateFloor >= -1 && candidateFloor <= 1, "candidateFloor must be a cosine", candidateFloor);
             check(marginWeight >= 0, "marginWeight must be >= 0", marginWeight);
@@ -92,12 +96,12 @@ public final class VerifiedPolicy implements SemanticPolicy {
         }
 
         public Settings withMaxWrongShareOfHits(double share) {
-            return new Settings(maxFalseHitRate, share, confidence, auditRate, boundaryAuditRate, boundaryWidth,
+            return new Settings(maxFalseHitRate, share, confidence, auditRate, boundaryVerifyRate, boundaryWidth,
                     candidateFloor, marginWeight, marginCap, minLabels, window);
         }
 
         public Settings withMaxFalseHitRate(double bound) {
-            return new Settings(bound, maxWrongShareOfHits, confidence, auditRate, boundaryAuditRate, boundaryWidth, candidateFloor,
+            return new Settings(bound, maxWrongShareOfHits, confidence, auditRate, boundaryVerifyRate, boundaryWidth, candidateFloor,
                     marginWeight, marginCap, minLabels, window);
         }
     }
@@ -166,11 +170,14 @@ public final class VerifiedPolicy implements SemanticPolicy {
             verifications++;
             return Decision.VERIFY;
         }
-        double nearness = Math.max(0, 1 - (z - threshold) / settings.boundaryWidth());
-        double auditRate = settings.auditRate() + (settings.boundaryAuditRate() - settings.auditRate()) * nearness;
-        if (random.nextDouble() < auditRate) {
+        if (random.nextDouble() < settings.auditRate()) {
             verifications++;
-            return Decision.AUDIT;
+            return Decision.AUDIT; // drawn first and at one rate for all: a uniform sample of would-be hits
+        }
+        double nearness = Math.max(0, 1 - (z - threshold) / settings.boundaryWidth());
+        if (random.nextDouble() < settings.boundaryVerifyRate() * nearness) {
+            verifications++;
+            return Decision.VERIFY;
         }
         served++;
         return Decision.SERVE;
