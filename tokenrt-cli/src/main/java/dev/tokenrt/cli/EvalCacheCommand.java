@@ -117,12 +117,12 @@ final class EvalCacheCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw new CliError("--limit must be at least 1, got " + limit);
         }
+        SemanticPolicy chosen = policy();
         List<ParaphrasePairs.Pair> data = ParaphrasePairs.read(pairs, ParaphrasePairs.format(format),
                 limit == null ? Integer.MAX_VALUE : limit);
         if (data.isEmpty()) {
             throw new CliError(pairs + ": no pairs");
         }
-        SemanticPolicy chosen = policy();
         Path dir;
         try {
             dir = Files.createTempDirectory("tokenrt-eval-cache");
@@ -141,6 +141,12 @@ final class EvalCacheCommand implements Callable<Integer> {
     }
 
     private SemanticPolicy policy() {
+        if (!(maxFalseHitRate > 0 && maxFalseHitRate < 1)) {
+            throw new CliError("--max-false-hit-rate must be between 0 and 1 (exclusive), got " + maxFalseHitRate);
+        }
+        if (!(maxWrongShare > 0 && maxWrongShare <= 1)) {
+            throw new CliError("--max-wrong-share must be above 0 and at most 1, got " + maxWrongShare);
+        }
         try {
             return switch (policy.trim().toLowerCase(Locale.ROOT)) {
                 case "verified" -> new VerifiedPolicy(VerifiedPolicy.Settings.DEFAULT

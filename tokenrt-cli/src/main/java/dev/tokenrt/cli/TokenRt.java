@@ -21,7 +21,7 @@ public final class TokenRt implements Runnable {
         CommandLine cli = new CommandLine(new TokenRt());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CliError) {
-                cmd.getErr().println("tokenrt " + cmd.getCommandName() + ": " + e.getMessage());
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return CliError.EXIT_STATUS;
             }
             throw e;

@@ -88,7 +88,8 @@ class EvalCacheCommandTest {
         Path bad = Files.writeString(dir.resolve("bad.txt"), "only one field\n");
         CliTest.Run fmt = CliTest.cli("eval", "cache", "--pairs", bad.toString(), "--format", "csv");
         assertThat(fmt.status()).isEqualTo(2);
-        assertThat(fmt.err().strip()).isEqualTo("tokenrt cache: unknown --format 'csv'; use pairs, lcqmc, stsb or gptcache");
+        assertThat(fmt.err().strip())
+                .isEqualTo("tokenrt eval cache: unknown --format 'csv'; use pairs, lcqmc, stsb or gptcache");
         CliTest.Run line = CliTest.cli("eval", "cache", "--pairs", bad.toString(), "--format", "lcqmc");
         assertThat(line.status()).isEqualTo(2);
         assertThat(line.err()).contains("bad.txt line 1: expected three tab-separated fields").doesNotContain("\tat ");
@@ -98,6 +99,10 @@ class EvalCacheCommandTest {
         CliTest.Run policy = CliTest.cli("eval", "cache", "--pairs", bad.toString(), "--format", "lcqmc",
                 "--policy", "lucky");
         assertThat(policy.status()).isEqualTo(2);
+        CliTest.Run bound = CliTest.cli("eval", "cache", "--pairs", bad.toString(), "--format", "lcqmc",
+                "--max-false-hit-rate", "2");
+        assertThat(bound.status()).isEqualTo(2);
+        assertThat(bound.err()).contains("--max-false-hit-rate must be between 0 and 1");
         CliTest.Run help = CliTest.cli("eval", "cache", "--help");
         assertThat(help.status()).isZero();
         assertThat(help.out()).contains("counts the lookup as", "Examples:", "(0.8, the peers' default)");
