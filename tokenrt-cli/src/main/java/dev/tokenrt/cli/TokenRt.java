@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tokenrt", mixinStandardHelpOptions = true, version = "tokenrt 0.1.0",
         description = {"Token Runtime: count, price, budget and cache every LLM token.", ""},
         subcommands = {ServeCommand.class, CountCommand.class, CostCommand.class, ModelsCommand.class, ReportCommand.class,
-            BudgetsCommand.class, CommandLine.HelpCommand.class},
+            BudgetsCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'tokenrt help COMMAND' for a command's options and examples."})
 public final class TokenRt implements Runnable {
 

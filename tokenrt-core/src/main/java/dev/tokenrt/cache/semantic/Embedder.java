@@ -15,8 +15,28 @@ public interface Embedder extends AutoCloseable {
     /** A stable name of the model, part of every index entry, so vectors of two models are never compared. */
     String id();
 
-    /** The length of every vector this embedder returns. */
+    /**
+     * The length of every vector this embedder returns; for an embedder that picks a model per text
+     * ({@link #modelFor(String)}), the length of its default model's vectors.
+     */
     int dimension();
+
+    /**
+     * The embedder that makes the vector of {@code text}: this one, or, for an embedder that picks a model per text
+     * (say by language), the model it picks. A cache files the text's entry under that model's {@link #id()}, so
+     * vectors of two models are never compared.
+     */
+    default Embedder modelFor(String text) {
+        return this;
+    }
+
+    /**
+     * False when the vector of {@code text} stands for a prefix of it only (the model reads a bounded number of
+     * tokens and truncates the rest): two texts that differ after that point would look the same.
+     */
+    default boolean covers(String text) {
+        return true;
+    }
 
     /** The unit-length embedding of {@code text}. */
     float[] embed(String text);

@@ -40,6 +40,40 @@ public interface VectorIndex extends AutoCloseable {
     @Override
     void close();
 
+    /** Rejects the arguments of {@link #add} that no index could store: nulls, and a vector not of unit length. */
+    static void requireEntry(String partition, String id, float[] vector, Instant expiresAt) {
+        Objects.requireNonNull(partition, "partition");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        requireUnit(vector);
+    }
+
+    /** Rejects the arguments of {@link #search} that no index could answer: nulls, and {@code k} below 1. */
+    static void requireSearch(String partition, float[] vector, int k, Instant now) {
+        Objects.requireNonNull(partition, "partition");
+        Objects.requireNonNull(vector, "vector");
+        Objects.requireNonNull(now, "now");
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1, got " + k);
+        }
+    }
+
+    /**
+     * Rejects a vector that is empty or not of unit length (within 1e-3 in squared norm): indexes compare by dot
+     * product, which is the cosine only for unit vectors.
+     */
+    static void requireUnit(float[] vector) {
+        Objects.requireNonNull(vector, "vector");
+        double sum = 0;
+        for (float x : vector) {
+            sum += (double) x * x;
+        }
+        if (vector.length == 0 || Math.abs(sum - 1) > 1e-3) {
+            throw new IllegalArgumentException("vectors must have unit length (the index compares by dot product), "
+                    + "got " + vector.length + " components with a squared norm of " + sum);
+        }
+    }
+
     /**
      * One search result.
      *

@@ -10,9 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The exact tokenizer of an open model (Llama 3, Qwen, Gemma, DeepSeek, Mistral...), read from the model's
@@ -35,21 +32,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * token, which is what an inference server does with a rendered chat template.
  *
  * <p><b>Nothing is downloaded.</b> DJL's jar carries the native library, which is copied to DJL's cache
- * directory ({@code ~/.djl.ai}, or {@code DJL_CACHE_DIR}) on first use. Loading this class sets the system
- * property {@code ai.djl.offline=true} unless {@code ai.djl.offline} or {@code DJL_OFFLINE} is already set, and
- * {@code OPT_OUT_TRACKING=true} unless already set: offline mode makes DJL pick the CPU library inside its jar
- * instead of downloading a CUDA build, and together they stop DJL's usage ping (an instance-metadata request
- * and a telemetry request on cloud hosts) that creating a tokenizer would otherwise make.
+ * directory ({@code ~/.djl.ai}, or {@code DJL_CACHE_DIR}) on first use. Loading this class applies
+ * {@link DjlSettings}: DJL offline and its usage ping off, unless the operator set them.
  */
 public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
     static {
-        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-        if (System.getProperty("OPT_OUT_TRACKING") == null && System.getenv("OPT_OUT_TRACKING") == null) {
-            System.setProperty("OPT_OUT_TRACKING", "true");
-        }
+        DjlSettings.apply();
     }
 
     /**
@@ -61,12 +50,12 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
     private final String name;
     private final ai.djl.huggingface.tokenizers.HuggingFaceTokenizer delegate;
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed; // guarded by lifecycle's write lock for writes, read lock for reads
+    private final NativeGuard guard;
 
     private HuggingFaceTokenizer(String name, ai.djl.huggingface.tokenizers.HuggingFaceTokenizer delegate) {
         this.name = name;
         this.delegate = delegate;
+        this.guard = new NativeGuard("tokenizer " + name);
     }
 
     /**
@@ -174,36 +163,20 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
      */
     private long[] ids(String text, boolean addSpecialTokens) {
         Objects.requireNonNull(text, "text");
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("tokenizer " + name + " is closed");
-            }
+        return guard.call(() -> {
             long encoding = TokenizersLibrary.LIB.encode(delegate.getHandle(), text, addSpecialTokens);
             try {
                 return TokenizersLibrary.LIB.getTokenIds(encoding);
             } finally {
                 TokenizersLibrary.LIB.deleteEncoding(encoding);
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Frees the native tokenizer, after any call in flight; idempotent. */
     @Override
     public void close() {
-        Lock lock = lifecycle.writeLock();
-        lock.lock();
-        try {
-            if (!closed) {
-                closed = true;
-                delegate.close();
-            }
-        } finally {
-            lock.unlock();
-        }
+        guard.close(delegate::close);
     }
 
     @Override
