@@ -124,8 +124,14 @@ public final class CacheStep implements Interceptor {
         if (semantic.isPresent()) {
             Optional<SemanticStage.Candidate> c = findSemantic(ns, ex, route, now);
             if (c.isPresent()) {
-                Optional<CachedResponse> answer = lookup(c.get().entry(), now, cc);
-                if (answer.isPresent()) {
+                Optional<CachedResponse> stored = cache.get(c.get().entry(), now);
+                Optional<CachedResponse> answer = stored.filter(v -> cc.maxAge().map(a -> v.age(now).compareTo(a) <= 0)
+                        .orElse(true));
+                if (stored.isEmpty()) {
+                    // Its answer expired or was invalidated: the vector points nowhere now.
+                    SemanticStage.Candidate gone = c.get();
+                    background(() -> semantic.get().stale(gone), "cleanup");
+                } else if (answer.isPresent()) {
                     String score = String.format(Locale.ROOT, "%.3f", c.get().similarity());
                     if (!c.get().verify()) {
                         return serve(ex.withCache(CacheOutcome.SEMANTIC).withDecision("semantic:" + score), answer.get());

@@ -29,6 +29,21 @@ public interface SemanticStage {
      */
     void verified(Candidate candidate, ChatResponse cached, ChatResponse fresh);
 
+    /** The candidate's answer is no longer in the exact cache (expired or invalidated): forget the candidate too. */
+    void stale(Candidate candidate);
+
+    /** Forgets every entry of {@code namespace}, or of every namespace when empty. Returns how many. */
+    long forget(java.util.Optional<String> namespace);
+
+    /** Drops expired entries and makes what was added durable (run periodically). */
+    default void sweep(Instant now) {
+    }
+
+    /** What the stage reports about its decisions (policy, bound, counts), for the admin API. */
+    default String summary() {
+        return "";
+    }
+
     /**
      * A neighbour the policy would serve.
      *

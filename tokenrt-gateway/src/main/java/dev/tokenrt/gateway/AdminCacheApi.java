@@ -58,8 +58,20 @@ final class AdminCacheApi {
                     + "incomplete; try again: " + e.getMessage(), "cache_layer_unavailable");
             return;
         }
-        // The semantic index only points at exact entries: one whose entry is gone is never served.
-        GatewayServer.json(req.response(), 200, GatewayServer.JSON.createObjectNode().put("deleted", n));
+        // The semantic index only points at exact entries, so one whose entry is gone is never served (and is dropped
+        // when next found); a whole namespace, or everything, is dropped from it at once.
+        ObjectNode out = GatewayServer.JSON.createObjectNode().put("deleted", n);
+        if (caches.semantic().isPresent() && which.model().isEmpty() && which.tag().isEmpty()
+                && which.storedBefore().isEmpty()) {
+            try {
+                out.put("semantic_deleted", caches.semantic().get().stage().forget(which.namespace()));
+            } catch (RuntimeException e) {
+                fail(req, GatewayError.Kind.UNAVAILABLE, "The semantic index could not be reached; its entries point at "
+                        + "answers that are gone and will not be served: " + e.getMessage(), "cache_layer_unavailable");
+                return;
+            }
+        }
+        GatewayServer.json(req.response(), 200, out);
     }
 
     Invalidation parse(HttpServerRequest req) {
@@ -131,6 +143,28 @@ final class AdminCacheApi {
                     n.put("error", e.getMessage());
                 }
             }
+        });
+        caches.semantic().ifPresent(p -> {
+            ObjectNode sem = o.putObject("semantic");
+            sem.put("embedder", p.embedder().id());
+            sem.put("index", caches.config().semantic().index());
+            try {
+                sem.put("entries", p.index().size());
+            } catch (RuntimeException e) {
+                sem.put("error", e.getMessage());
+            }
+            var r = p.stage().cache().report();
+            sem.put("policy", r.policy());
+            sem.put("lookups", r.lookups());
+            sem.put("served", r.served());
+            sem.put("verifications", r.verifications());
+            r.threshold().ifPresent(t -> sem.put("serving_from_score", t));
+            r.bound().ifPresent(b -> sem.put("false_hit_rate_bound", b));
+            if (r.falseHitRate().n() > 0) {
+                sem.put("achieved_false_hit_rate", r.falseHitRate().estimate());
+                sem.put("achieved_false_hit_rate_upper", r.falseHitRate().upper());
+            }
+            sem.put("summary", r.summary());
         });
         GatewayServer.json(req.response(), 200, o);
     }

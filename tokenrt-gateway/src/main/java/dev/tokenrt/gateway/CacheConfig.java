@@ -27,6 +27,7 @@ import java.util.Set;
  *   redis:    {enabled: true, url: ..., timeout_ms: 200, key_prefix: tokenrt:cache}
  *                                # L2, shared; on when a URL is known (TOKENRT_REDIS_URL)
  *   database: {enabled: false}                          # L3, the ledger's SQL database
+ *   semantic: {…}                                       # see SemanticConfig
  * }</pre>
  *
  * @param enabled        whether the cache step is in the pipeline at all
@@ -36,21 +37,23 @@ import java.util.Set;
  * @param redisTimeout   one Redis operation's bound before the layer counts as failing (a miss)
  * @param redisKeyPrefix what the layer's Redis keys start with, so deployments sharing a Redis stay apart
  * @param database       whether the SQL database is a layer too
+ * @param semantic       the semantic stage ({@link SemanticConfig}); off unless {@code cache.semantic} is given
  */
 public record CacheConfig(boolean enabled, CacheSettings settings, long memoryMaxBytes, Optional<String> redisUrl,
-        Duration redisTimeout, String redisKeyPrefix, boolean database) {
+        Duration redisTimeout, String redisKeyPrefix, boolean database, SemanticConfig semantic) {
 
     public static final CacheConfig OFF = new CacheConfig(false, CacheSettings.DEFAULTS, 256L << 20, Optional.empty(),
-            Duration.ofMillis(200), "tokenrt:cache", false);
+            Duration.ofMillis(200), "tokenrt:cache", false, SemanticConfig.OFF);
 
     private static final Set<String> KEYS = Set.of("enabled", "isolation", "ttl_seconds", "namespaces",
-            "only_deterministic", "single_flight_wait_ms", "memory", "redis", "database");
+            "only_deterministic", "single_flight_wait_ms", "memory", "redis", "database", "semantic");
 
     public CacheConfig {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(redisUrl, "redisUrl");
         Objects.requireNonNull(redisTimeout, "redisTimeout");
         Objects.requireNonNull(redisKeyPrefix, "redisKeyPrefix");
+        Objects.requireNonNull(semantic, "semantic");
         if (memoryMaxBytes < 0) {
             throw new IllegalArgumentException("memoryMaxBytes cannot be negative");
         }
@@ -59,22 +62,27 @@ public record CacheConfig(boolean enabled, CacheSettings settings, long memoryMa
     /** The memory layer only, with the given settings: what tests and the library use most. */
     public static CacheConfig memory(CacheSettings settings) {
         return new CacheConfig(true, settings, OFF.memoryMaxBytes(), Optional.empty(), OFF.redisTimeout(),
-                OFF.redisKeyPrefix(), false);
+                OFF.redisKeyPrefix(), false, SemanticConfig.OFF);
+    }
+
+    public CacheConfig withSemantic(SemanticConfig s) {
+        return new CacheConfig(enabled, settings, memoryMaxBytes, redisUrl, redisTimeout, redisKeyPrefix, database, s);
     }
 
     public CacheConfig withRedis(String url, String keyPrefix) {
-        return new CacheConfig(enabled, settings, memoryMaxBytes, Optional.of(url), redisTimeout, keyPrefix, database);
+        return new CacheConfig(enabled, settings, memoryMaxBytes, Optional.of(url), redisTimeout, keyPrefix, database,
+                semantic);
     }
 
     public CacheConfig withDatabase(boolean on) {
-        return new CacheConfig(enabled, settings, memoryMaxBytes, redisUrl, redisTimeout, redisKeyPrefix, on);
+        return new CacheConfig(enabled, settings, memoryMaxBytes, redisUrl, redisTimeout, redisKeyPrefix, on, semantic);
     }
 
     public CacheConfig withMemoryMaxBytes(long bytes) {
-        return new CacheConfig(enabled, settings, bytes, redisUrl, redisTimeout, redisKeyPrefix, database);
+        return new CacheConfig(enabled, settings, bytes, redisUrl, redisTimeout, redisKeyPrefix, database, semantic);
     }
 
-    static CacheConfig parse(JsonNode c, Map<String, String> env) {
+    static CacheConfig parse(JsonNode c, Map<String, String> env, String databaseUrl) {
         Optional<String> redisFromEnv = GatewayConfig.nonBlank(env.get("TOKENRT_REDIS_URL"));
         if (c.isMissingNode() || c.isNull()) {
             boolean on = GatewayConfig.nonBlank(env.get("TOKENRT_CACHE")).map(v -> switch (v.toLowerCase(java.util.Locale.ROOT)) {
@@ -83,7 +91,7 @@ public record CacheConfig(boolean enabled, CacheSettings settings, long memoryMa
                 default -> throw new ConfigException("TOKENRT_CACHE: expected on or off, got '" + v + "'");
             }).orElse(false);
             return new CacheConfig(on, CacheSettings.DEFAULTS, OFF.memoryMaxBytes(), redisFromEnv, OFF.redisTimeout(),
-                    OFF.redisKeyPrefix(), false);
+                    OFF.redisKeyPrefix(), false, SemanticConfig.parse(c, env, databaseUrl));
         }
         if (!c.isObject()) {
             throw new ConfigException("cache: expected a mapping");
@@ -139,10 +147,10 @@ public record CacheConfig(boolean enabled, CacheSettings settings, long memoryMa
         }
         CacheSettings settings = new CacheSettings(isolation, ttl, byNamespace, deterministic, flight);
         return new CacheConfig(enabled, settings, memOn ? maxBytes : 0, redisOn ? url : Optional.empty(), timeout,
-                prefix, db);
+                prefix, db, SemanticConfig.parse(c.path("semantic"), env, databaseUrl));
     }
 
-    private static Optional<Boolean> bool(JsonNode parent, String field, String at, Map<String, String> env) {
+    static Optional<Boolean> bool(JsonNode parent, String field, String at, Map<String, String> env) {
         return GatewayConfig.text(parent, field, at, env).map(v -> switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
@@ -153,6 +161,6 @@ public record CacheConfig(boolean enabled, CacheSettings settings, long memoryMa
     @Override
     public String toString() {
         return "CacheConfig[enabled=" + enabled + ", " + settings + ", memory=" + memoryMaxBytes + ", redis="
-                + (redisUrl.isPresent() ? "<set>" : "<none>") + ", database=" + database + "]";
+                + (redisUrl.isPresent() ? "<set>" : "<none>") + ", database=" + database + ", " + semantic + "]";
     }
 }

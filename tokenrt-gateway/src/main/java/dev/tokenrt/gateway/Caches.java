@@ -4,7 +4,20 @@ import dev.tokenrt.cache.CacheStep;
 import dev.tokenrt.cache.LayeredResponseCache;
 import dev.tokenrt.cache.MemoryResponseCache;
 import dev.tokenrt.cache.ResponseCache;
+import dev.tokenrt.cache.SemanticCacheStage;
 import dev.tokenrt.cache.SemanticStage;
+import dev.tokenrt.cache.semantic.Embedder;
+import dev.tokenrt.cache.semantic.FixedThresholdPolicy;
+import dev.tokenrt.cache.semantic.SemanticCache;
+import dev.tokenrt.cache.semantic.SemanticPolicy;
+import dev.tokenrt.cache.semantic.VectorIndex;
+import dev.tokenrt.cache.semantic.VerifiedPolicy;
+import dev.tokenrt.cache.semantic.lucene.LuceneVectorIndex;
+import dev.tokenrt.cache.semantic.onnx.EmbeddingModel;
+import dev.tokenrt.cache.semantic.onnx.OnnxEmbedder;
+import dev.tokenrt.cache.semantic.pgvector.PgVectorIndex;
+import dev.tokenrt.ledger.UsageLedger;
+import dev.tokenrt.pipeline.Pricing;
 import dev.tokenrt.pipeline.TokenCounting;
 import dev.tokenrt.store.cache.JdbcResponseCache;
 import dev.tokenrt.store.cache.RedisResponseCache;
@@ -31,17 +44,25 @@ final class Caches implements AutoCloseable {
     private final Optional<CacheStep> step;
     private final Optional<LayeredResponseCache> cache;
 
-    private Caches(CacheConfig config, Optional<CacheStep> step, Optional<LayeredResponseCache> cache) {
+    private final Optional<SemanticParts> semantic;
+
+    private Caches(CacheConfig config, Optional<CacheStep> step, Optional<LayeredResponseCache> cache,
+            Optional<SemanticParts> semantic) {
         this.config = config;
         this.step = step;
         this.cache = cache;
+        this.semantic = semantic;
+    }
+
+    Optional<SemanticParts> semantic() {
+        return semantic;
     }
 
     static Caches open(GatewayConfig gateway, Clock clock, TokenCounting counting, GatewayMetrics metrics,
-            Optional<SemanticStage> semantic) {
+            UpstreamHttp http, Pricing pricing, UsageLedger ledger) {
         CacheConfig c = gateway.cache();
         if (!c.enabled()) {
-            return new Caches(c, Optional.empty(), Optional.empty());
+            return new Caches(c, Optional.empty(), Optional.empty(), Optional.empty());
         }
         List<ResponseCache> layers = new ArrayList<>();
         try {
@@ -87,8 +108,64 @@ final class Caches implements AutoCloseable {
         Optional<dev.tokenrt.cache.FlightCoordinator> flights = layers.stream()
                 .filter(l -> l instanceof RedisResponseCache).map(l -> (dev.tokenrt.cache.FlightCoordinator) l)
                 .findFirst();
-        CacheStep s = new CacheStep(layered, c.settings(), clock, counting, semantic, flights);
-        return new Caches(c, Optional.of(s), Optional.of(layered));
+        Optional<SemanticParts> semantic;
+        try {
+            semantic = c.semantic().enabled()
+                    ? Optional.of(semantic(gateway, c.semantic(), clock, http, pricing, metrics, ledger))
+                    : Optional.empty();
+        } catch (RuntimeException e) {
+            layered.close();
+            throw e;
+        }
+        CacheStep s = new CacheStep(layered, c.settings(), clock, counting,
+                semantic.map(p -> (SemanticStage) p.stage()), flights);
+        return new Caches(c, Optional.of(s), Optional.of(layered), semantic);
+    }
+
+    /** The semantic stage's parts, closed with the cache. */
+    record SemanticParts(SemanticCacheStage stage, Embedder embedder, VectorIndex index) {
+    }
+
+    /**
+     * The embedder (ONNX in process, by language or by name, or a remote model through a configured provider), the
+     * index (Lucene on disk, or pgvector) and the policy, as {@code cache.semantic} says.
+     */
+    private static SemanticParts semantic(GatewayConfig gateway, SemanticConfig sc, Clock clock, UpstreamHttp http,
+            Pricing pricing, GatewayMetrics metrics, UsageLedger ledger) {
+        Embedder embedder = switch (sc.embedder()) {
+            case "auto" -> OnnxEmbedder.loadByLanguage();
+            case "remote" -> {
+                ProviderConfig p = gateway.providers().get(sc.remoteProvider().orElseThrow());
+                if (p == null) {
+                    throw new GatewayConfig.ConfigException("cache.semantic.remote.provider: no provider named '"
+                            + sc.remoteProvider().get() + "' (configured: " + gateway.providers().keySet() + ")");
+                }
+                yield new ProviderEmbedder(p, sc.remoteModel().orElseThrow(), http, pricing, List.of(metrics),
+                        ledger::append, clock);
+            }
+            default -> OnnxEmbedder.load(EmbeddingModel.byName(sc.embedder()));
+        };
+        VectorIndex index;
+        try {
+            index = sc.index().equals("pgvector") ? PgVectorIndex.connect(sc.indexUrl().orElseThrow())
+                    : LuceneVectorIndex.open(sc.indexPath());
+        } catch (RuntimeException e) {
+            embedder.close();
+            throw e;
+        }
+        SemanticPolicy policy = sc.policy().equals("fixed") ? new FixedThresholdPolicy(sc.threshold())
+                : new VerifiedPolicy(verifiedSettings(sc), new java.util.SplittableRandom());
+        SemanticCache cache = SemanticCache.builder(embedder, index).policy(policy).clock(clock).build();
+        LOG.info("semantic cache: embedder {}, index {} ({}), policy {}", embedder.id(), sc.index(),
+                sc.index().equals("lucene") ? sc.indexPath().toAbsolutePath() : "PostgreSQL", policy.name());
+        return new SemanticParts(new SemanticCacheStage(cache, index), embedder, index);
+    }
+
+    static VerifiedPolicy.Settings verifiedSettings(SemanticConfig sc) {
+        VerifiedPolicy.Settings d = VerifiedPolicy.Settings.DEFAULT;
+        return new VerifiedPolicy.Settings(sc.maxFalseHitRate(), sc.maxWrongShareOfHits(), d.confidence(),
+                sc.auditRate(), d.boundaryVerifyRate(), d.boundaryWidth(), d.candidateFloor(), d.marginWeight(),
+                d.marginCap(), d.minLabels(), d.window());
     }
 
     /** The step for the pipeline, when the cache is on. */
@@ -104,8 +181,18 @@ final class Caches implements AutoCloseable {
         return config;
     }
 
-    /** Drops expired entries from the shared layers (run periodically); memory expires by itself. */
+    /**
+     * Drops expired entries from the shared layers and the semantic index, which this also makes durable (Lucene
+     * commits here); run periodically. Memory expires by itself.
+     */
     void sweep(Clock clock) {
+        semantic.ifPresent(p -> {
+            try {
+                p.stage().sweep(clock.instant());
+            } catch (RuntimeException e) {
+                LOG.warn("sweeping the semantic index failed: {}", e.toString());
+            }
+        });
         cache.ifPresent(l -> l.layers().forEach(layer -> {
             try {
                 if (layer instanceof RedisResponseCache r) {
@@ -123,5 +210,12 @@ final class Caches implements AutoCloseable {
     public void close() {
         step.ifPresent(s -> s.drain(java.time.Duration.ofSeconds(5)));
         cache.ifPresent(LayeredResponseCache::close);
+        semantic.ifPresent(p -> {
+            try {
+                p.index().close();
+            } finally {
+                p.embedder().close();
+            }
+        });
     }
 }

@@ -77,7 +77,7 @@ public final class Gateway implements AutoCloseable {
         config.models().forEach(rt::route);
         rt.defaultRoute(defaultRoute(config, catalog));
         // The cache answers before rate limits and budgets: a hit buys nothing, so it spends neither.
-        Caches caches = Caches.open(config, clock, counting, metrics, java.util.Optional.empty());
+        Caches caches = Caches.open(config, clock, counting, metrics, http, pricing, ledger);
         caches.step().ifPresent(rt::beforeCall);
         Budgets budgets = Budgets.open(config, clock, counting, pricing, keys, metrics);
         budgets.steps().forEach(rt::beforeCall);
@@ -186,6 +186,8 @@ public final class Gateway implements AutoCloseable {
         CacheConfig c = config.cache();
         sb.append("  cache ").append(!c.enabled() ? "off" : (c.memoryMaxBytes() > 0 ? "memory" : "")
                 + (c.redisUrl().isPresent() ? " redis" : "") + (c.database() ? " database" : "")
+                + (c.semantic().enabled() ? " semantic (" + c.semantic().embedder() + ", " + c.semantic().index() + ", "
+                        + c.semantic().policy() + ")" : "")
                 + ", isolation " + c.settings().isolation().wireName()).append('\n');
         sb.append("  auth ").append(config.masterKey().isPresent() ? "TOKENRT_MASTER_KEY required" : "OFF (--insecure-dev)");
         return sb.toString();

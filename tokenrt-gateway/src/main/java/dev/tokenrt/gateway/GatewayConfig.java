@@ -98,7 +98,8 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         return new GatewayConfig("127.0.0.1", DEFAULT_PORT, DEFAULT_MAX_BODY, nonBlank(env.get("TOKENRT_MASTER_KEY")),
                 databaseUrl(env, Optional.empty()), providers, Map.of(), fakeOptions(null, "", env),
                 BudgetSettings.DEFAULTS.withRedisUrl(nonBlank(env.get("TOKENRT_REDIS_URL"))),
-                CacheConfig.parse(com.fasterxml.jackson.databind.node.MissingNode.getInstance(), env));
+                CacheConfig.parse(com.fasterxml.jackson.databind.node.MissingNode.getInstance(), env,
+                        databaseUrl(env, Optional.empty())));
     }
 
     static ProviderConfig fakeProvider() {
@@ -218,7 +219,7 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
             models.put(name, List.copyOf(targets));
         }
         return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake, budgetSettings(root, env),
-                CacheConfig.parse(root.path("cache"), env));
+                CacheConfig.parse(root.path("cache"), env, db));
     }
 
     private static BudgetSettings budgetSettings(JsonNode root, Map<String, String> env) {

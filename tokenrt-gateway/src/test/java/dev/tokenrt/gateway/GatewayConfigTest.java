@@ -164,4 +164,40 @@ class GatewayConfigTest {
         Path noUrl = Files.writeString(dir.resolve("nourl.yaml"), "cache: {redis: {enabled: true}}\n");
         assertThatThrownBy(() -> GatewayConfig.load(Optional.of(noUrl), Map.of())).hasMessageContaining("cache.redis.url");
     }
+
+    @Test
+    void theSemanticStageIsConfiguredUnderTheCache(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("s.yaml"), """
+                database_url: jdbc:postgresql://db.internal/tokenrt?user=tr
+                providers: [{name: openai, api_key: sk-x}]
+                cache:
+                  semantic:
+                    embedder: remote
+                    remote: {provider: openai, model: text-embedding-3-small}
+                    index: pgvector
+                    max_false_hit_rate: 0.005
+                """);
+        SemanticConfig s = GatewayConfig.load(Optional.of(f), Map.of()).cache().semantic();
+        assertThat(s.enabled()).isTrue();
+        assertThat(s.embedder()).isEqualTo("remote");
+        assertThat(s.remoteProvider()).contains("openai");
+        assertThat(s.indexUrl()).contains("jdbc:postgresql://db.internal/tokenrt?user=tr");
+        assertThat(s.maxFalseHitRate()).isEqualTo(0.005);
+        assertThat(s.policy()).isEqualTo("verified");
+        assertThat(GatewayConfig.load(Optional.empty(), Map.of("TOKENRT_DATA_DIR", "/srv/tr")).cache().semantic().indexPath())
+                .isEqualTo(Path.of("/srv/tr/semantic"));
+
+        Path noUrl = Files.writeString(dir.resolve("nourl.yaml"), "cache: {semantic: {index: pgvector}}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(noUrl), Map.of()))
+                .hasMessageContaining("cache.semantic.index_url");
+        Path badModel = Files.writeString(dir.resolve("bad.yaml"), "cache: {semantic: {embedder: word2vec}}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(badModel), Map.of()))
+                .hasMessageContaining("cache.semantic.embedder");
+        Path noRemote = Files.writeString(dir.resolve("noremote.yaml"), "cache: {semantic: {embedder: remote}}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(noRemote), Map.of()))
+                .hasMessageContaining("cache.semantic.remote");
+        Path badRate = Files.writeString(dir.resolve("rate.yaml"), "cache: {semantic: {max_false_hit_rate: 2}}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(badRate), Map.of()))
+                .hasMessageContaining("cache.semantic.max_false_hit_rate");
+    }
 }
