@@ -19,9 +19,11 @@ import dev.tokenrt.cache.semantic.pgvector.PgVectorIndex;
 import dev.tokenrt.ledger.UsageLedger;
 import dev.tokenrt.pipeline.Pricing;
 import dev.tokenrt.pipeline.TokenCounting;
+import dev.tokenrt.store.cache.JdbcPolicyStates;
 import dev.tokenrt.store.cache.JdbcResponseCache;
 import dev.tokenrt.store.cache.RedisResponseCache;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,9 +47,11 @@ final class Caches implements AutoCloseable {
     private final Optional<LayeredResponseCache> cache;
 
     private final Optional<SemanticParts> semantic;
+    private final Clock clock;
 
     private Caches(CacheConfig config, Optional<CacheStep> step, Optional<LayeredResponseCache> cache,
-            Optional<SemanticParts> semantic) {
+            Optional<SemanticParts> semantic, Clock clock) {
+        this.clock = clock;
         this.config = config;
         this.step = step;
         this.cache = cache;
@@ -62,7 +66,7 @@ final class Caches implements AutoCloseable {
             UpstreamHttp http, Pricing pricing, UsageLedger ledger) {
         CacheConfig c = gateway.cache();
         if (!c.enabled()) {
-            return new Caches(c, Optional.empty(), Optional.empty(), Optional.empty());
+            return new Caches(c, Optional.empty(), Optional.empty(), Optional.empty(), clock);
         }
         List<ResponseCache> layers = new ArrayList<>();
         try {
@@ -119,11 +123,22 @@ final class Caches implements AutoCloseable {
         }
         CacheStep s = new CacheStep(layered, c.settings(), clock, counting,
                 semantic.map(p -> (SemanticStage) p.stage()), flights);
-        return new Caches(c, Optional.of(s), Optional.of(layered), semantic);
+        return new Caches(c, Optional.of(s), Optional.of(layered), semantic, clock);
     }
 
-    /** The semantic stage's parts, closed with the cache. */
-    record SemanticParts(SemanticCacheStage stage, Embedder embedder, VectorIndex index) {
+    /**
+     * The semantic stage's parts, closed with the cache; {@code states} keeps what a verified policy learns in the
+     * database, under {@code stateKey}.
+     */
+    record SemanticParts(SemanticCacheStage stage, Embedder embedder, VectorIndex index,
+            Optional<JdbcPolicyStates> states, String stateKey) {
+
+        /** Saves what the verified policy has learnt (fixed policies learn nothing). */
+        void saveState(Instant now) {
+            if (states.isPresent() && stage.cache().policy() instanceof VerifiedPolicy v) {
+                states.get().save(stateKey, v.snapshot().toBytes(), now);
+            }
+        }
     }
 
     /**
@@ -156,9 +171,23 @@ final class Caches implements AutoCloseable {
         SemanticPolicy policy = sc.policy().equals("fixed") ? new FixedThresholdPolicy(sc.threshold())
                 : new VerifiedPolicy(verifiedSettings(sc), new java.util.SplittableRandom());
         SemanticCache cache = SemanticCache.builder(embedder, index).policy(policy).clock(clock).build();
-        LOG.info("semantic cache: embedder {}, index {} ({}), policy {}", embedder.id(), sc.index(),
-                sc.index().equals("lucene") ? sc.indexPath().toAbsolutePath() : "PostgreSQL", policy.name());
-        return new SemanticParts(new SemanticCacheStage(cache, index), embedder, index);
+        Optional<JdbcPolicyStates> states = Optional.empty();
+        String stateKey = embedder.id() + "|" + (policy instanceof VerifiedPolicy v ? v.stateKey() : policy.name());
+        if (policy instanceof VerifiedPolicy v) {
+            // What this policy learnt before a restart, or what another replica learnt: restored, so a restart does
+            // not begin with hundreds of verifications again. A state that cannot be read costs only that cold start.
+            try {
+                states = Optional.of(JdbcPolicyStates.open(gateway.databaseUrl()));
+                states.get().load(stateKey).ifPresent(b -> v.restore(VerifiedPolicy.State.fromBytes(b)));
+            } catch (RuntimeException e) {
+                LOG.warn("the semantic policy starts cold: its saved state could not be read: {}", e.toString());
+            }
+        }
+        LOG.info("semantic cache: embedder {}, index {} ({}), policy {}{}", embedder.id(), sc.index(),
+                sc.index().equals("lucene") ? sc.indexPath().toAbsolutePath() : "PostgreSQL", policy.name(),
+                policy instanceof VerifiedPolicy v && v.threshold().isPresent()
+                        ? ", restored: serving from score " + v.threshold().getAsDouble() : "");
+        return new SemanticParts(new SemanticCacheStage(cache, index), embedder, index, states, stateKey);
     }
 
     static VerifiedPolicy.Settings verifiedSettings(SemanticConfig sc) {
@@ -189,8 +218,9 @@ final class Caches implements AutoCloseable {
         semantic.ifPresent(p -> {
             try {
                 p.stage().sweep(clock.instant());
+                p.saveState(clock.instant());
             } catch (RuntimeException e) {
-                LOG.warn("sweeping the semantic index failed: {}", e.toString());
+                LOG.warn("sweeping the semantic index or saving its policy's state failed: {}", e.toString());
             }
         });
         cache.ifPresent(l -> l.layers().forEach(layer -> {
@@ -212,9 +242,15 @@ final class Caches implements AutoCloseable {
         cache.ifPresent(LayeredResponseCache::close);
         semantic.ifPresent(p -> {
             try {
+                p.saveState(clock.instant());
+            } catch (RuntimeException e) {
+                LOG.warn("saving the semantic policy's state failed: {}", e.toString());
+            }
+            try {
                 p.index().close();
             } finally {
                 p.embedder().close();
+                p.states().ifPresent(JdbcPolicyStates::close);
             }
         });
     }

@@ -282,6 +282,141 @@ public final class VerifiedPolicy implements SemanticPolicy {
         return lo;
     }
 
+    /**
+     * What the policy has learnt, oldest first: the labelled scores with their outcomes and the recent lookups'
+     * scores, plus the audit counts behind its report. Kept outside the process ({@link #snapshot} and
+     * {@link #restore}), it spares a restarted replica the hundreds of verifications a cold start costs.
+     *
+     * @param key identifies what the scores mean (the margin weight and cap shape them): a state is only restored
+     *            into a policy whose {@link #stateKey()} is the same
+     */
+    public record State(String key, float[] labelScores, boolean[] labelWrong, float[] lookupScores, long audits,
+            long auditsWrong) {
+
+        public State {
+            Objects.requireNonNull(key, "key");
+            if (labelScores.length != labelWrong.length) {
+                throw new IllegalArgumentException("one outcome per labelled score");
+            }
+        }
+
+        private static final int FORMAT = 1;
+
+        /** A compact binary form: format, key, the arrays, the counts. */
+        public byte[] toBytes() {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(16 + 5 * labelScores.length
+                    + 4 * lookupScores.length);
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                out.writeInt(FORMAT);
+                out.writeUTF(key);
+                out.writeInt(labelScores.length);
+                for (int i = 0; i < labelScores.length; i++) {
+                    out.writeFloat(labelScores[i]);
+                    out.writeBoolean(labelWrong[i]);
+                }
+                out.writeInt(lookupScores.length);
+                for (float f : lookupScores) {
+                    out.writeFloat(f);
+                }
+                out.writeLong(audits);
+                out.writeLong(auditsWrong);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
+
+        /** @throws IllegalArgumentException if the bytes are not a state this version wrote */
+        public static State fromBytes(byte[] b) {
+            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b))) {
+                if (in.readInt() != FORMAT) {
+                    throw new IllegalArgumentException("a policy state of an unknown format");
+                }
+                String key = in.readUTF();
+                int n = in.readInt();
+                if (n < 0 || n > b.length) {
+                    throw new IllegalArgumentException("a corrupt policy state");
+                }
+                float[] scores = new float[n];
+                boolean[] wrong = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    scores[i] = in.readFloat();
+                    wrong[i] = in.readBoolean();
+                }
+                int m = in.readInt();
+                if (m < 0 || m > b.length) {
+                    throw new IllegalArgumentException("a corrupt policy state");
+                }
+                float[] looked = new float[m];
+                for (int i = 0; i < m; i++) {
+                    looked[i] = in.readFloat();
+                }
+                return new State(key, scores, wrong, looked, in.readLong(), in.readLong());
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("a truncated policy state", e);
+            }
+        }
+    }
+
+    /** What this policy's scores mean: states are exchanged only between policies with the same key. */
+    public String stateKey() {
+        return String.format(Locale.ROOT, "verified:margin=%s,cap=%s", settings.marginWeight(), settings.marginCap());
+    }
+
+    /** What the policy has learnt so far, oldest first. */
+    public synchronized State snapshot() {
+        float[] scores = new float[labelCount];
+        boolean[] wrong = new boolean[labelCount];
+        int start = labelCount < labelScores.length ? 0 : labelNext;
+        for (int i = 0; i < labelCount; i++) {
+            scores[i] = labelScores[(start + i) % labelScores.length];
+            wrong[i] = labelWrong[(start + i) % labelScores.length];
+        }
+        float[] looked = new float[lookupCount];
+        int lstart = lookupCount < lookupScores.length ? 0 : lookupNext;
+        for (int i = 0; i < lookupCount; i++) {
+            looked[i] = lookupScores[(lstart + i) % lookupScores.length];
+        }
+        return new State(stateKey(), scores, wrong, looked, audits, auditsWrong);
+    }
+
+    /**
+     * Takes over what another instance learnt (this replica before a restart, or another replica), as if its
+     * labels and lookups had been seen here, before anything this instance has seen; the window keeps the newest.
+     *
+     * @throws IllegalArgumentException if the state's scores were computed another way ({@link #stateKey()})
+     */
+    public synchronized void restore(State state) {
+        if (!state.key().equals(stateKey())) {
+            throw new IllegalArgumentException("a policy state for " + state.key() + " cannot be restored into "
+                    + stateKey());
+        }
+        State mine = snapshot();
+        labelCount = 0;
+        labelNext = 0;
+        lookupCount = 0;
+        lookupNext = 0;
+        for (State s : new State[] {state, mine}) {
+            for (int i = 0; i < s.labelScores().length; i++) {
+                labelScores[labelNext] = s.labelScores()[i];
+                labelWrong[labelNext] = s.labelWrong()[i];
+                labelNext = (labelNext + 1) % labelScores.length;
+                labelCount = Math.min(labelCount + 1, labelScores.length);
+            }
+            for (float f : s.lookupScores()) {
+                lookupScores[lookupNext] = f;
+                lookupNext = (lookupNext + 1) % lookupScores.length;
+                lookupCount = Math.min(lookupCount + 1, lookupScores.length);
+            }
+        }
+        audits += state.audits();
+        auditsWrong += state.auditsWrong();
+        labels += state.labelScores().length;
+        if (labelCount > 0) {
+            recompute();
+        }
+    }
+
     /** The score from which candidates are served now; empty while the feedback supports none. */
     public synchronized OptionalDouble threshold() {
         return Double.isNaN(threshold) ? OptionalDouble.empty() : OptionalDouble.of(threshold);

@@ -154,4 +154,34 @@ class VerifiedPolicyTest {
         assertThat(p.report().served()).isEqualTo(1);
         assertThat(p.name()).isEqualTo("fixed(0.80)");
     }
+
+    /** What one instance learnt survives a restart: the restored policy serves from the same score at once. */
+    @Test
+    void aSnapshotRestoredIntoAFreshPolicyServesFromTheSameScore() {
+        World world = s -> s >= 0.9 ? 0 : Math.max(0, (0.9 - s) * 2);
+        VerifiedPolicy trained = policy(0.01, 3);
+        run(trained, world, 8_000, 11);
+        assertThat(trained.threshold()).isPresent();
+        byte[] bytes = trained.snapshot().toBytes();
+
+        VerifiedPolicy fresh = policy(0.01, 4);
+        assertThat(fresh.threshold()).isEmpty();
+        fresh.restore(VerifiedPolicy.State.fromBytes(bytes));
+        assertThat(fresh.threshold()).isEqualTo(trained.threshold());
+        assertThat(fresh.report().wrongShareOfHits().n()).isEqualTo(trained.report().wrongShareOfHits().n());
+        // A candidate well above the bar is served at once (unless drawn for an audit or exploration).
+        int served = 0;
+        for (int i = 0; i < 100; i++) {
+            if (fresh.decide(new Candidate(0.999f, 0f)) == Decision.SERVE) {
+                served++;
+            }
+        }
+        assertThat(served).isGreaterThan(80);
+
+        VerifiedPolicy otherScores = new VerifiedPolicy(new VerifiedPolicy.Settings(0.01, 0.03, 0.95, 0.02, 0.5, 0.05,
+                0.5, 0.0, 0.1, 30, 20_000), new SplittableRandom(1));
+        assertThatThrownBy(() -> otherScores.restore(trained.snapshot())).hasMessageContaining("cannot be restored");
+        assertThatThrownBy(() -> VerifiedPolicy.State.fromBytes(java.util.Arrays.copyOf(bytes, 20)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
