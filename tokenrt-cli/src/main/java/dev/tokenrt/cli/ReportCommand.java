@@ -131,10 +131,17 @@ final class ReportCommand implements Callable<Integer> {
             }
         }
         List<String> headers = new ArrayList<>(dims);
-        headers.addAll(List.of("requests", "errors", "input", "output", "cached", "cost_usd", "share"));
+        // Cache hits and what they saved show only when there were some.
+        boolean hits = report.path("totals").path("cache_hits").asLong() > 0;
+        headers.addAll(List.of("requests", "errors", "input", "output", "cached", "cost_usd"));
+        if (hits) {
+            headers.addAll(List.of("hits", "saved_usd"));
+        }
+        headers.add("share");
         Table t = new Table(headers.toArray(String[]::new));
-        int[] right = new int[6];
-        for (int i = 0; i < 6; i++) {
+        int numeric = hits ? 8 : 6;
+        int[] right = new int[numeric];
+        for (int i = 0; i < numeric; i++) {
             right[i] = dims.size() + i;
         }
         t.right(right);
@@ -148,8 +155,11 @@ final class ReportCommand implements Callable<Integer> {
             }
             BigDecimal cost = new BigDecimal(r.path("cost_usd").asText("0"));
             cells.addAll(List.of(r.path("requests").asLong(), r.path("errors").asLong(), r.path("input_tokens").asLong(),
-                    r.path("output_tokens").asLong(), r.path("cached_input_tokens").asLong(), r.path("cost_usd").asText(),
-                    bar(cost, total)));
+                    r.path("output_tokens").asLong(), r.path("cached_input_tokens").asLong(), r.path("cost_usd").asText()));
+            if (hits) {
+                cells.addAll(List.of(r.path("cache_hits").asLong(), r.path("saved_cost_usd").asText()));
+            }
+            cells.add(bar(cost, total));
             t.row(cells.toArray());
         }
         JsonNode tot = report.path("totals");
@@ -159,7 +169,11 @@ final class ReportCommand implements Callable<Integer> {
             cells.add("");
         }
         cells.addAll(List.of(tot.path("requests").asLong(), tot.path("errors").asLong(), tot.path("input_tokens").asLong(),
-                tot.path("output_tokens").asLong(), tot.path("cached_input_tokens").asLong(), tot.path("cost_usd").asText(), ""));
+                tot.path("output_tokens").asLong(), tot.path("cached_input_tokens").asLong(), tot.path("cost_usd").asText()));
+        if (hits) {
+            cells.addAll(List.of(tot.path("cache_hits").asLong(), tot.path("saved_cost_usd").asText()));
+        }
+        cells.add("");
         t.rule().row(cells.toArray());
         return "usage for the last " + since + ", by " + String.join(", ", dims) + "\n" + t.render();
     }

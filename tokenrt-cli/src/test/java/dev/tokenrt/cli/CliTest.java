@@ -229,8 +229,18 @@ class CliTest {
         assertThat(r.json().path("totals").path("requests").asLong()).isEqualTo(3);
         assertThat(r.json().path("totals").path("cost_usd").asText()).isEqualTo("0.006");
         Run table = cli("report", "--database", url, "--since", "1d");
-        assertThat(table.out()).contains("gpt-4o-mini").contains("total").contains("█");
+        assertThat(table.out()).contains("gpt-4o-mini").contains("total").contains("█").doesNotContain("saved_usd");
         assertThat(cli("report", "--database", url, "--since", "yesterday").status()).isEqualTo(2);
+
+        // A cache hit adds the hits and what they saved.
+        try (JdbcUsageLedger ledger = JdbcUsageLedger.open(url, dev.tokenrt.store.ledger.LedgerOptions.defaults())) {
+            ledger.append(new LedgerEntry("hit", Instant.now().minusSeconds(30), LedgerEntry.Attribution.NONE, "openai",
+                    "gpt-4o", "gpt-4o", Usage.NONE, 0, LedgerEntry.CacheOutcome.HIT, 2_500_000L, "", false, 200, "", 1, 1,
+                    100, 10));
+            ledger.flush(Duration.ofSeconds(5));
+        }
+        Run withHits = cli("report", "--database", url, "--since", "1d");
+        assertThat(withHits.out()).contains("hits").contains("saved_usd").contains("0.0025");
     }
 
     @Test
