@@ -10,9 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import io.vertx.core.buffer.Buffer;
 
 /**
  * OpenAI chat-completions bodies of a chosen prompt size for the load runs. The prompt is English prose: a
@@ -78,6 +78,8 @@ public final class ChatBodies {
         messages.addObject().put("role", "system").put("content", "You are a concise assistant. Answer in one paragraph.");
         messages.addObject().put("role", "user").put("content", lead + "Summarise the following text.\n\n" + prompt);
         root.put("max_tokens", 256);
+        // Deterministic, so that a response cache looks every request up (its default caches temperature 0 only).
+        root.put("temperature", 0);
         if (stream) {
             root.put("stream", true);
             root.putObject("stream_options").put("include_usage", true);

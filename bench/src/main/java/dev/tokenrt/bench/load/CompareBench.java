@@ -87,7 +87,7 @@ public final class CompareBench {
 
     record Options(List<Path3> paths, Map<Kind, List<Double>> rates, int repeats, Duration warmup, Duration duration,
             Duration jitWarmup, int upstreamLatencyMs, int chunks, int streamChunkIntervalMs, int pool, int smallTokens,
-            int largeTokens, double quietPercent, int attempts, String model, Path cliJar, Path portkeyDir, String node,
+            int largeTokens, double quietPercent, Duration quietWait, int attempts, String model, Path cliJar, Path portkeyDir, String node,
             boolean cache, Duration soak, double soakRate, List<String> fullJavaOptions, Path outDir, String tag,
             String command) {
 
@@ -120,12 +120,13 @@ public final class CompareBench {
                     Integer.parseInt(Args.take(m, "small-tokens", "100")),
                     Integer.parseInt(Args.take(m, "large-tokens", "20000")),
                     Double.parseDouble(Args.take(m, "quiet-percent", "25")),
+                    Duration.ofSeconds(Long.parseLong(Args.take(m, "quiet-wait-s", "120"))),
                     Integer.parseInt(Args.take(m, "attempts", "3")),
                     Args.take(m, "model", "gpt-4o-mini"),
                     Path.of(Args.take(m, "cli-jar", "tokenrt-cli/target/tokenrt-cli.jar")),
                     Path.of(Args.take(m, "portkey-dir", System.getProperty("user.home") + "/.cache/tokenrt/portkey")),
                     Args.take(m, "node", "node"),
-                    Boolean.parseBoolean(Args.take(m, "cache", "false")),
+                    Boolean.parseBoolean(Args.take(m, "cache", "true")),
                     Duration.ofSeconds(Long.parseLong(Args.take(m, "soak-s", "0"))),
                     Double.parseDouble(Args.take(m, "soak-rate", "2000")),
                     Args.words(Args.take(m, "full-java-opts", "")),
@@ -142,15 +143,15 @@ public final class CompareBench {
                                 [--rates "%s"]
                                 [--repeats 3] [--warmup-s 3] [--duration-s 10] [--jit-warmup-s 15]
                                 [--upstream-latency-ms 20] [--chunks 20] [--stream-chunk-interval-ms 5] [--pool 512]
-                                [--small-tokens 100] [--large-tokens 20000] [--quiet-percent 25] [--attempts 3]
+                                [--small-tokens 100] [--large-tokens 20000] [--quiet-percent 25] [--quiet-wait-s 120] [--attempts 3]
                                 [--model gpt-4o-mini] [--cli-jar tokenrt-cli/target/tokenrt-cli.jar]
-                                [--portkey-dir ~/.cache/tokenrt/portkey] [--node node] [--cache false]
+                                [--portkey-dir ~/.cache/tokenrt/portkey] [--node node] [--cache true]
                                 [--soak-s 0] [--soak-rate 2000] [--full-java-opts "..."]
                                 [--out-dir bench/results] [--tag NAME] [--command "how it was run"]
               --rates "" runs no comparison (a soak alone). Each scenario's rates go up in order; a gateway that
               saturated at one rate (throughput under 95%% of the offered rate, more than 1%% errors, or a median
               latency above twice the direct path's) is not run at the higher rates of that repeat. The machine may
-              be shared: each run waits (up to 2 min) until other processes use less than --quiet-percent of one
+              be shared: each run waits (up to --quiet-wait-s) until other processes use less than --quiet-percent of one
               core, and a run during which they used more is run again, up to --attempts times.""".formatted(DEFAULT_RATES);
 
     /** One measured run. */
@@ -245,7 +246,21 @@ public final class CompareBench {
         CompareBench bench = new CompareBench(o, upstream, servers, virtualKey);
         bench.checkEachPathAnswers();
         bench.jitWarmup();
-        List<Row> rows = bench.compare();
+        String date = LocalDate.now(ZoneOffset.UTC).toString();
+        String base = "gateway-compare-" + date + o.tag();
+        Files.createDirectories(o.outDir());
+        // After each scenario the report so far is written, so that a run cut short still leaves its figures.
+        List<Row> rows = bench.compare(done -> {
+            try {
+                CompareReport partial = new CompareReport(machine, o, done, Optional.empty(), Checks.NONE,
+                        bench.disturbed, bench.promptTokens, before, "(the run is not finished)",
+                        Machine.nodeVersion(o.node()), base + ".png");
+                Files.writeString(o.outDir().resolve(base + ".md"), partial.markdown(date));
+                Files.writeString(o.outDir().resolve(base + ".csv"), partial.csv());
+            } catch (IOException e) {
+                log("could not write the partial report: " + e);
+            }
+        });
         Optional<Soak.Result> soak = o.soak().isZero() ? Optional.empty()
                 : Optional.of(new Soak(o, (GatewayProcess) servers.get(Path3.FULL), work.resolve("gc-full.log"),
                         bench.url(Path3.FULL), bench.headers.get(Path3.FULL),
@@ -256,9 +271,6 @@ public final class CompareBench {
         Runtime.getRuntime().removeShutdownHook(cleanup);
         cleanup.run();
 
-        String date = LocalDate.now(ZoneOffset.UTC).toString();
-        String base = "gateway-compare-" + date + o.tag();
-        Files.createDirectories(o.outDir());
         CompareReport report = new CompareReport(machine, o, rows, soak, checks, bench.disturbed, bench.promptTokens,
                 before, after, Machine.nodeVersion(o.node()), base + ".png");
         Files.writeString(o.outDir().resolve(base + ".md"), report.markdown(date));
@@ -357,7 +369,33 @@ public final class CompareBench {
                 }
             }
         }
-        log("every path answers every scenario");
+        if (options.cache() && servers.containsKey(Path3.FULL)) {
+            String outcome = cacheOutcome();
+            if (!outcome.equals("MISS")) {
+                throw new IllegalStateException("tokenrt-full answered x-tokenrt-cache: " + outcome
+                        + "; every request should be looked up and miss");
+            }
+        }
+        log("every path answers every scenario" + (options.cache() ? "; tokenrt-full's cache: MISS" : ""));
+    }
+
+    /** The x-tokenrt-cache header of one request through the full pipeline. */
+    private String cacheOutcome() {
+        try {
+            java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(url(Path3.FULL))
+                    .header("content-type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bodies(Kind.CHAT).next().getBytes()));
+            headers.get(Path3.FULL).forEach(b::header);
+            try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+                return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).headers()
+                        .firstValue("x-tokenrt-cache").orElse("(none)");
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private LoadGenerator.Spec spec(Path3 p, Kind k, double rate, Duration warmup, Duration duration) {
@@ -379,7 +417,7 @@ public final class CompareBench {
 
     // ------------------------------------------------------------------ the comparison
 
-    private List<Row> compare() throws InterruptedException {
+    private List<Row> compare(java.util.function.Consumer<List<Row>> checkpoint) throws InterruptedException {
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<Kind, List<Double>> e : options.rates().entrySet()) {
             Kind k = e.getKey();
@@ -414,6 +452,7 @@ public final class CompareBench {
                     }
                 }
             }
+            checkpoint.accept(List.copyOf(rows));
         }
         return rows;
     }
@@ -430,7 +469,7 @@ public final class CompareBench {
     private Row measure(Kind k, Path3 p, int rep, double rate, Optional<Row> direct) throws InterruptedException {
         Row last = null;
         for (int attempt = 1; attempt <= options.attempts(); attempt++) {
-            Machine.awaitQuiet(options.quietPercent(), pids());
+            Machine.awaitQuiet(options.quietPercent(), options.quietWait(), pids());
             last = run(k, p, rep, rate, direct, attempt);
             double other = last.otherCpuPercent().orElse(0);
             if (other <= options.quietPercent()) {
@@ -479,6 +518,7 @@ public final class CompareBench {
     /** Evidence that the full pipeline really ran its steps under load, read from the gateway after the runs. */
     record Checks(long fullRequestsCounted, String fullBudgetStatus, long fullLedgerBytes, Map<Path3, Long> peakRssKb,
             Map<Path3, Long> logWarnings, List<String> fullCommand, List<String> bareCommand, List<String> portkeyCommand) {
+        static final Checks NONE = new Checks(0, "(not read yet)", 0, Map.of(), Map.of(), List.of(), List.of(), List.of());
     }
 
     private Checks checks(Path work) throws IOException {

@@ -122,8 +122,9 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 .append("on, a virtual key `sk-tr-…` made through the admin API and looked up in SQLite on every request, ")
                 .append("local prompt counting, a hard per-project cost_usd/day budget of $1,000,000 reserved and settled ")
                 .append("on every request (SQLite counters; made through the admin API), ")
-                .append(o.cache() ? "the exact cache on (`cache: {enabled: true}`; every request a miss, as every prompt "
-                        + "differs), " : "**the exact cache not in the measured path** (not yet on main when this ran), ")
+                .append(o.cache() ? "the exact cache on (`cache: {enabled: true}`, its in-process layer; requests at "
+                        + "temperature 0 so that each is looked up, and every one a miss as every prompt differs, "
+                        + "checked by `x-tokenrt-cache: MISS`), " : "**the exact cache off** (`--cache false`), ")
                 .append("the SQLite ledger and Prometheus metrics); **tokenrt-bare** (the same gateway with ")
                 .append("`pipeline: {bare: true}` and `--insecure-dev`: no auth lookup, ledger, metrics, counting, ")
                 .append("pricing or budgets, only routing and the provider call); **portkey** (`node ")

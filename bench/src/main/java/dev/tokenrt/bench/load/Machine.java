@@ -18,11 +18,11 @@ final class Machine {
     }
 
     /**
-     * Waits (2 min at most) until processes other than {@code ours} use at most {@code quietPercent} of one core,
-     * sampled over a second.
+     * Waits ({@code limit} at most) until processes other than {@code ours} use at most {@code quietPercent} of one
+     * core, sampled over a second.
      */
-    static void awaitQuiet(double quietPercent, List<Long> ours) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    static void awaitQuiet(double quietPercent, Duration limit, List<Long> ours) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
             long m0 = ProcStats.machineBusyNanos().orElse(-1L);
             long o0 = cpuOf(ours);
@@ -39,7 +39,7 @@ final class Machine {
             log(String.format(Locale.ROOT, "  waiting for a quiet machine: other processes use %.0f%%", other));
             Thread.sleep(2000);
         }
-        log("  the machine stayed busy for 2 min; measuring anyway");
+        log("  the machine stayed busy for " + limit.toSeconds() + " s; measuring anyway");
     }
 
     static long cpuOf(List<Long> pids) {
