@@ -172,11 +172,14 @@ public final class CompareBench {
     private final List<String> disturbed = new ArrayList<>();
     private final Map<Kind, Integer> promptTokens = new LinkedHashMap<>();
 
+    private final Path work;
+
     private CompareBench(Options options, FakeUpstream upstream, Map<Path3, ServerProcess> servers,
-            Optional<String> virtualKey) {
+            Optional<String> virtualKey, Path work) {
         this.options = options;
         this.upstream = upstream;
         this.servers = servers;
+        this.work = work;
         headers.put(Path3.DIRECT, Map.of("authorization", "Bearer " + UPSTREAM_KEY));
         virtualKey.ifPresent(k -> headers.put(Path3.FULL, Map.of("authorization", "Bearer " + k)));
         // --insecure-dev: any key that is not a virtual key's shape is admitted without a lookup.
@@ -226,24 +229,18 @@ public final class CompareBench {
             wanted.add(Path3.FULL);
         }
         Optional<String> virtualKey = Optional.empty();
-        if (wanted.contains(Path3.FULL)) {
-            GatewayProcess full = startFull(o, upstream, work);
-            servers.put(Path3.FULL, full);
-            virtualKey = Optional.of(createKey(full));
-            log("tokenrt-full pid " + full.pid() + " on " + full.baseUrl() + ", virtual key created");
-        }
-        if (wanted.contains(Path3.BARE)) {
-            GatewayProcess bare = startBare(o, upstream, work);
-            servers.put(Path3.BARE, bare);
-            log("tokenrt-bare pid " + bare.pid() + " on " + bare.baseUrl());
-        }
-        if (wanted.contains(Path3.PORTKEY)) {
-            PortkeyProcess pk = PortkeyProcess.start(o.node(), o.portkeyDir(), work.resolve("portkey.log"));
-            servers.put(Path3.PORTKEY, pk);
-            log("portkey pid " + pk.pid() + " on " + pk.baseUrl() + ": " + String.join(" ", pk.command()));
+        for (Path3 p : List.of(Path3.FULL, Path3.BARE, Path3.PORTKEY)) {
+            if (wanted.contains(p)) {
+                ServerProcess s = start(p, o, upstream, work);
+                servers.put(p, s);
+                if (p == Path3.FULL) {
+                    virtualKey = Optional.of(createKey((GatewayProcess) s));
+                }
+                log(p.label + " pid " + s.pid() + " on " + s.baseUrl() + ": " + String.join(" ", s.command()));
+            }
         }
 
-        CompareBench bench = new CompareBench(o, upstream, servers, virtualKey);
+        CompareBench bench = new CompareBench(o, upstream, servers, virtualKey, work);
         bench.checkEachPathAnswers();
         bench.jitWarmup();
         String date = LocalDate.now(ZoneOffset.UTC).toString();
@@ -284,6 +281,40 @@ public final class CompareBench {
     }
 
     // ------------------------------------------------------------------ the servers
+
+    private static ServerProcess start(Path3 p, Options o, FakeUpstream upstream, Path work)
+            throws IOException, InterruptedException {
+        return switch (p) {
+            case FULL -> startFull(o, upstream, work);
+            case BARE -> startBare(o, upstream, work);
+            case PORTKEY -> PortkeyProcess.start(o.node(), o.portkeyDir(), work.resolve("portkey.log"));
+            case DIRECT -> throw new IllegalArgumentException("the direct path has no server");
+        };
+    }
+
+    /**
+     * A server that is gone (on a shared machine someone else's clean-up may stop it) is started again, with a
+     * new virtual key for the full pipeline and a short warm-up, and the report says so.
+     */
+    private void ensureAlive(Path3 p) throws InterruptedException {
+        ServerProcess s = servers.get(p);
+        if (s == null || s.alive()) {
+            return;
+        }
+        String note = p.label + " (pid " + s.pid() + ") was stopped from outside at " + now() + "; started again";
+        log("  " + note);
+        disturbed.add(note);
+        try {
+            ServerProcess fresh = start(p, options, upstream, work);
+            servers.put(p, fresh);
+            if (p == Path3.FULL) {
+                headers.put(Path3.FULL, Map.of("authorization", "Bearer " + createKey((GatewayProcess) fresh)));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        LoadGenerator.run(spec(p, Kind.CHAT, 500, Duration.ZERO, Duration.ofSeconds(10)), LoadGenerator.Phases.NONE);
+    }
 
     /**
      * The full pipeline: the master key on, a virtual key per request (looked up in SQLite), a large hard budget
@@ -466,11 +497,18 @@ public final class CompareBench {
         return behind || errors || queueing;
     }
 
+    private int restarts;
+
     private Row measure(Kind k, Path3 p, int rep, double rate, Optional<Row> direct) throws InterruptedException {
         Row last = null;
         for (int attempt = 1; attempt <= options.attempts(); attempt++) {
+            ensureAlive(p);
             Machine.awaitQuiet(options.quietPercent(), options.quietWait(), pids());
             last = run(k, p, rep, rate, direct, attempt);
+            if (servers.containsKey(p) && !servers.get(p).alive() && restarts++ < 5) {
+                attempt--; // it was stopped during the run: not a measurement of it
+                continue;
+            }
             double other = last.otherCpuPercent().orElse(0);
             if (other <= options.quietPercent()) {
                 return last;

@@ -18,6 +18,10 @@ interface ServerProcess extends AutoCloseable {
     /** How it was started, for the report. */
     List<String> command();
 
+    default boolean alive() {
+        return ProcessHandle.of(pid()).map(ProcessHandle::isAlive).orElse(false);
+    }
+
     default Optional<Long> cpuNanos() {
         return ProcStats.cpuNanos(pid());
     }
