@@ -52,32 +52,8 @@ if ip -o link show up | grep -v ': lo:' | grep -q .; then
   exit 2
 fi
 
+. bench/supervise.sh
 command="${COMPARE_COMMAND:-bench/compare.sh}"
-setsid "$JAVA_HOME/bin/java" ${BENCH_JAVA_OPTS:--Xms1g -Xmx2g} -Djava.awt.headless=true -cp bench/target/benchmarks.jar \
-    dev.tokenrt.bench.load.CompareBench --portkey-dir "$portkey_dir" --command "${command% }" "$@" &
-pid=$!
-watchdog=
-stop() {
-  trap - INT TERM EXIT
-  [ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "[compare] stopping the bench (pid $pid) and what it started" >&2
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
-}
-trap 'stop; exit 130' INT TERM
-trap stop EXIT
-
-limit=${COMPARE_TIMEOUT:-7200}
-( trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep "$limit" & sleeper=$!
-  wait "$sleeper"
-  echo "[compare] time limit of $limit s reached" >&2; kill -TERM -- "-$pid" 2>/dev/null ) &
-watchdog=$!
-status=0
-wait "$pid" || status=$?
-kill "$watchdog" 2>/dev/null || true
-wait "$watchdog" 2>/dev/null || true
-exit "$status"
+supervise compare "${COMPARE_TIMEOUT:-7200}" "$JAVA_HOME/bin/java" ${BENCH_JAVA_OPTS:--Xms1g -Xmx2g} \
+    -Djava.awt.headless=true -cp bench/target/benchmarks.jar dev.tokenrt.bench.load.CompareBench \
+    --portkey-dir "$portkey_dir" --command "${command% }" "$@"

@@ -74,34 +74,13 @@ final class GatewayProcess implements ServerProcess {
         env.put("TOKENRT_DATA_DIR", dataDir.toString());
         GatewayProcess gw = new GatewayProcess(pb.start(), port, cmd, dataDir);
         try {
-            gw.awaitHealthy(Duration.ofSeconds(60), log);
+            ServerProcess.awaitAnswer(gw.process, "the gateway", URI.create(gw.baseUrl() + "/health"),
+                    status -> status == 200, Duration.ofSeconds(60), log);
         } catch (IOException | RuntimeException e) {
             gw.close();
             throw e;
         }
         return gw;
-    }
-
-    private void awaitHealthy(Duration limit, Path log) throws IOException, InterruptedException {
-        long end = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < end) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the gateway exited with status " + process.exitValue() + "; its log ("
-                        + log + "):\n" + Files.readString(log));
-            }
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the gateway did not answer /health within " + limit.toSeconds() + " s; log: "
-                + log);
     }
 
     @Override

@@ -2,9 +2,6 @@ package dev.tokenrt.bench.load;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,9 +16,6 @@ import java.util.Map;
  * loopback up.
  */
 final class PortkeyProcess implements ServerProcess {
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
     private final int port;
@@ -47,33 +41,13 @@ final class PortkeyProcess implements ServerProcess {
                 .redirectOutput(log.toFile());
         PortkeyProcess p = new PortkeyProcess(pb.start(), port, cmd);
         try {
-            p.awaitListening(Duration.ofSeconds(60), log);
+            ServerProcess.awaitAnswer(p.process, "portkey", URI.create(p.baseUrl() + "/"), status -> status < 500,
+                    Duration.ofSeconds(60), log);
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
         }
         return p;
-    }
-
-    private void awaitListening(Duration limit, Path log) throws IOException, InterruptedException {
-        long end = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < end) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("portkey exited with status " + process.exitValue() + "; its log:\n"
-                        + Files.readString(log));
-            }
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() < 500) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("portkey did not answer within " + limit.toSeconds() + " s; log: " + log);
     }
 
     /** The headers that send a request through Portkey to the fake upstream as an OpenAI provider. */
