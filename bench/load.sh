@@ -22,29 +22,7 @@ if [ "${LOAD_SKIP_BUILD:-0}" != 1 ]; then
   ./mvnw -q -DskipTests package -pl tokenrt-cli,bench -am
 fi
 
-# The bench runs in its own session (process group) so that whatever it started can be stopped with it, even if
-# it is killed before its own shutdown hook runs.
+. bench/supervise.sh
 command="bench/load.sh${*:+ $(printf '%q ' "$@")}"
-setsid "$java" ${BENCH_JAVA_OPTS:--Xms512m -Xmx2g} -cp bench/target/benchmarks.jar \
-    dev.tokenrt.bench.load.GatewayLoadBench --command "${command% }" "$@" &
-pid=$!
-stop() {
-  trap - INT TERM EXIT
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "[load] stopping the bench (pid $pid) and what it started" >&2
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
-}
-trap 'stop; exit 130' INT TERM
-trap stop EXIT
-
-limit=${LOAD_TIMEOUT:-3600}
-( sleep "$limit"; echo "[load] time limit of $limit s reached" >&2; kill -TERM -- "-$pid" 2>/dev/null ) &
-watchdog=$!
-status=0
-wait "$pid" || status=$?
-kill "$watchdog" 2>/dev/null || true
-wait "$watchdog" 2>/dev/null || true
-exit "$status"
+supervise load "${LOAD_TIMEOUT:-3600}" "$java" ${BENCH_JAVA_OPTS:--Xms512m -Xmx2g} -cp bench/target/benchmarks.jar \
+    dev.tokenrt.bench.load.GatewayLoadBench --command "${command% }" "$@"

@@ -3,6 +3,7 @@ package dev.tokenrt.bench;
 import dev.tokenrt.budget.CounterStore;
 import dev.tokenrt.budget.CounterStore.Hold;
 import dev.tokenrt.budget.CounterStore.Reservation;
+import dev.tokenrt.budget.InMemoryCounterStore;
 import dev.tokenrt.store.budget.JdbcCounterStore;
 import dev.tokenrt.store.budget.RedisCounterStore;
 import java.io.IOException;
@@ -37,6 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  * <li>{@code engine=redis}: {@link RedisCounterStore} on the Redis at {@code -Dtokenrt.redis} (default
  *     redis://127.0.0.1:6379/0), under a key prefix of its own; two EVALSHA round trips per operation.</li>
+ * <li>{@code engine=memory}: {@link InMemoryCounterStore}, in process (one gateway without a shared store, or the
+ *     local counters of {@code fail_open}).</li>
  * <li>{@code engine=sqlite}: {@link JdbcCounterStore} on a SQLite file in a temporary directory (WAL,
  *     synchronous=NORMAL, as the embedded default); two {@code BEGIN IMMEDIATE} transactions per operation.</li>
  * </ul>
@@ -53,7 +56,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 5)
 public class BudgetStoreBenchmark {
 
-    @Param({"redis", "sqlite"})
+    @Param({"memory", "redis", "sqlite"})
     public String engine;
 
     private static final Duration TTL = Duration.ofMinutes(5);
@@ -80,6 +83,7 @@ public class BudgetStoreBenchmark {
                     .withKeyPrefix("tokenrt-bench:" + UUID.randomUUID())
                     .withCounterGrace(Duration.ZERO)
                     .withCommandTimeout(Duration.ofSeconds(5)));
+            case "memory" -> store = new InMemoryCounterStore(java.time.Clock.systemUTC());
             case "sqlite" -> {
                 dir = Files.createTempDirectory("tokenrt-budget-bench");
                 store = JdbcCounterStore.sqlite(dir);

@@ -45,7 +45,8 @@ public final class Gateway implements AutoCloseable {
     /** Starts with the system clock, the catalog's prices and the ledger the configuration names. */
     public static Gateway start(GatewayConfig config, boolean insecureDev) {
         requireMasterKey(config, insecureDev);
-        return start(config, insecureDev, Clock.systemUTC(), openLedger(config.databaseUrl()));
+        return start(config, insecureDev, Clock.systemUTC(),
+                config.bare() ? BarePipeline.LEDGER : openLedger(config.databaseUrl()));
     }
 
     private static void requireMasterKey(GatewayConfig config, boolean insecureDev) {
@@ -69,8 +70,11 @@ public final class Gateway implements AutoCloseable {
         Vertx vertx = GatewayServer.newVertx();
         UpstreamHttp http = new UpstreamHttp(vertx);
 
-        TokenRuntime.Builder rt = TokenRuntime.builder().clock(clock).ledger(ledger).counting(counting).pricing(pricing)
-                .observer(metrics).upstreamTimer(metrics::upstreamTime);
+        TokenRuntime.Builder rt = config.bare()
+                ? TokenRuntime.builder().clock(clock).ledger(BarePipeline.LEDGER).counting(BarePipeline.COUNTING)
+                        .pricing(BarePipeline.PRICING)
+                : TokenRuntime.builder().clock(clock).ledger(ledger).counting(counting).pricing(pricing)
+                        .observer(metrics).upstreamTimer(metrics::upstreamTime);
         for (ProviderConfig p : config.providers().values()) {
             rt.provider(transport(p, config.fake(), counting, http), p.retry());
         }
@@ -78,9 +82,11 @@ public final class Gateway implements AutoCloseable {
         rt.defaultRoute(defaultRoute(config, catalog));
         // The cache answers before rate limits and budgets: a hit buys nothing, so it spends neither.
         Caches caches = Caches.open(config, clock, counting, metrics, http, pricing, ledger);
-        caches.step().ifPresent(rt::beforeCall);
         Budgets budgets = Budgets.open(config, clock, counting, pricing, keys, metrics);
-        budgets.steps().forEach(rt::beforeCall);
+        if (!config.bare()) {
+            caches.step().ifPresent(rt::beforeCall);
+            budgets.steps().forEach(rt::beforeCall);
+        }
         TokenRuntime runtime = rt.build();
 
         ClientFace openAi = new ClientFace(new OpenAiChatFormat());
@@ -190,6 +196,9 @@ public final class Gateway implements AutoCloseable {
                         + c.semantic().policy() + ")" : "")
                 + ", isolation " + c.settings().isolation().wireName()).append('\n');
         sb.append("  auth ").append(config.masterKey().isPresent() ? "TOKENRT_MASTER_KEY required" : "OFF (--insecure-dev)");
+        if (config.bare()) {
+            sb.append("\n  pipeline BARE: nothing counted, priced, budgeted or recorded (benchmarks only)");
+        }
         return sb.toString();
     }
 

@@ -43,20 +43,30 @@ import java.util.regex.Pattern;
  *                      rate limits and alert webhooks
  * @param cache         the response cache: off unless the file's {@code cache:} block or {@code TOKENRT_CACHE=on}
  *                      turns it on; its layers, isolation, TTLs and the semantic stage
+ * @param bare          {@code pipeline: {bare: true}}: the pipeline reduced to routing and the provider call (no
+ *                      ledger, metrics, counting, pricing, budgets or cache), so that benchmarks can show what the
+ *                      steps cost; never for serving real traffic, as nothing is recorded
  */
 public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
         Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake,
-        BudgetSettings budgets, CacheConfig cache) {
+        BudgetSettings budgets, CacheConfig cache, boolean bare) {
 
     public static final int DEFAULT_PORT = 4000;
     public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Set<String> TOP_LEVEL = Set.of("server", "master_key", "database_url", "providers", "models",
-            "budgets", "tiers", "rate_limits", "alerts", "cache");
+            "budgets", "tiers", "rate_limits", "alerts", "cache", "pipeline");
 
     public GatewayConfig {
         providers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         models = Map.copyOf(models);
+    }
+
+    /** The full pipeline. */
+    public GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
+            Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake,
+            BudgetSettings budgets, CacheConfig cache) {
+        this(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, cache, false);
     }
 
     /** Loads from the file if given, else from the environment alone. */
@@ -218,8 +228,13 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
             }
             models.put(name, List.copyOf(targets));
         }
+        JsonNode pipeline = root.path("pipeline");
+        String bare = text(pipeline, "bare", "pipeline.bare", env).orElse("false");
+        if (!bare.equals("true") && !bare.equals("false")) {
+            throw new ConfigException("pipeline.bare: expected true or false, got '" + bare + "'");
+        }
         return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake, budgetSettings(root, env),
-                CacheConfig.parse(root.path("cache"), env, db));
+                CacheConfig.parse(root.path("cache"), env, db), bare.equals("true"));
     }
 
     private static BudgetSettings budgetSettings(JsonNode root, Map<String, String> env) {
@@ -411,21 +426,21 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
 
     /** The same configuration on another database (the ledger's, the keys', the budgets'). */
     public GatewayConfig withDatabaseUrl(String url) {
-        return new GatewayConfig(host, port, maxBodyBytes, masterKey, url, providers, models, fake, budgets, cache);
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, url, providers, models, fake, budgets, cache, bare);
     }
 
     public GatewayConfig withBudgets(BudgetSettings settings) {
         return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, settings,
-                cache);
+                cache, bare);
     }
 
     public GatewayConfig withListen(String newHost, int newPort) {
         return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets,
-                cache);
+                cache, bare);
     }
 
     public GatewayConfig withCache(CacheConfig c) {
-        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, c);
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, c, bare);
     }
 
     /** A configuration problem, reported before anything starts. */

@@ -11,12 +11,10 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,28 +37,7 @@ public final class GatewayLoadBench {
             boolean keepWork, String command) {
 
         static Options parse(String[] args) {
-            Map<String, String> m = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--help") || a.equals("-h")) {
-                    throw new IllegalArgumentException("help");
-                }
-                if (!a.startsWith("--")) {
-                    throw new IllegalArgumentException("unexpected argument " + a);
-                }
-                String key = a.substring(2);
-                String value;
-                int eq = key.indexOf('=');
-                if (eq >= 0) {
-                    value = key.substring(eq + 1);
-                    key = key.substring(0, eq);
-                } else if (i + 1 < args.length) {
-                    value = args[++i];
-                } else {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                m.put(key, value);
-            }
+            Map<String, String> m = Args.parse(args);
             Options o = new Options(
                     Arrays.stream(take(m, "rates", "500,1000,2000").split(",")).map(String::trim).map(Double::parseDouble).toList(),
                     Duration.ofSeconds(Long.parseLong(take(m, "warmup-s", "5"))),
@@ -79,20 +56,17 @@ public final class GatewayLoadBench {
                     Integer.parseInt(take(m, "attempts", "3")),
                     take(m, "model", "gpt-4o-mini"),
                     Path.of(take(m, "cli-jar", "tokenrt-cli/target/tokenrt-cli.jar")),
-                    List.of(take(m, "gateway-java-opts", "").trim().split("\\s+")).stream().filter(s -> !s.isEmpty()).toList(),
+                    Args.words(take(m, "gateway-java-opts", "")),
                     Path.of(take(m, "out-dir", "bench/results")),
                     take(m, "tag", ""),
                     Boolean.parseBoolean(take(m, "keep-work", "false")),
                     take(m, "command", "java dev.tokenrt.bench.load.GatewayLoadBench " + String.join(" ", args)));
-            if (!m.isEmpty()) {
-                throw new IllegalArgumentException("unknown option(s): " + m.keySet());
-            }
+            Args.requireEmpty(m);
             return o;
         }
 
         private static String take(Map<String, String> m, String key, String def) {
-            String v = m.remove(key);
-            return v == null ? def : v;
+            return Args.take(m, key, def);
         }
     }
 
@@ -258,27 +232,8 @@ public final class GatewayLoadBench {
 
     /** Waits until processes other than the bench and the gateway use less than the quiet threshold (2 min at most). */
     private void awaitQuiet() throws InterruptedException {
-        long self = ProcessHandle.current().pid();
-        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (System.nanoTime() < end) {
-            long m0 = ProcStats.machineBusyNanos().orElse(-1L);
-            long s0 = ProcStats.cpuNanos(self).orElse(0L);
-            long g0 = gateway.cpuNanos().orElse(0L);
-            long t0 = System.nanoTime();
-            Thread.sleep(2000);
-            long m1 = ProcStats.machineBusyNanos().orElse(-1L);
-            if (m0 < 0 || m1 < 0) {
-                return;
-            }
-            double other = 100.0 * ((m1 - m0) - (ProcStats.cpuNanos(self).orElse(0L) - s0)
-                    - (gateway.cpuNanos().orElse(0L) - g0)) / (System.nanoTime() - t0);
-            if (other <= options.quietPercent()) {
-                return;
-            }
-            log(String.format(java.util.Locale.ROOT, "  waiting for a quiet machine: other processes use %.0f%%", other));
-            Thread.sleep(3000);
-        }
-        log("  the machine stayed busy for 2 min; measuring anyway");
+        Machine.awaitQuiet(options.quietPercent(), Duration.ofMinutes(2),
+                List.of(ProcessHandle.current().pid(), gateway.pid()));
     }
 
     List<String> discarded() {
@@ -287,53 +242,24 @@ public final class GatewayLoadBench {
 
     private Row run(String scenario, String path, int repeat, ChatBodies.Body body, boolean stream, double rate) throws InterruptedException {
         boolean viaGateway = path.equals("gateway");
-        long[] gwCpu = new long[2];
-        long[] benchCpu = new long[2];
-        long[] machineCpu = new long[2];
-        long[] wall = new long[2];
-        long self = ProcessHandle.current().pid();
-        AtomicReference<Optional<Long>> rss = new AtomicReference<>(Optional.empty());
-        LoadGenerator.Phases phases = new LoadGenerator.Phases() {
-            @Override
-            public void measuring() {
-                wall[0] = System.nanoTime();
-                gwCpu[0] = gateway.cpuNanos().orElse(-1L);
-                benchCpu[0] = ProcStats.cpuNanos(self).orElse(-1L);
-                machineCpu[0] = ProcStats.machineBusyNanos().orElse(-1L);
-            }
-
-            @Override
-            public void measured() {
-                wall[1] = System.nanoTime();
-                gwCpu[1] = gateway.cpuNanos().orElse(-1L);
-                benchCpu[1] = ProcStats.cpuNanos(self).orElse(-1L);
-                machineCpu[1] = ProcStats.machineBusyNanos().orElse(-1L);
-                rss.set(gateway.rssKb());
-            }
-        };
+        // The bench and the gateway are ours; everything else on the machine is "other".
+        Machine.Window window = new Machine.Window(viaGateway ? Optional.of(gateway) : Optional.empty(),
+                List.of(ProcessHandle.current().pid(), gateway.pid()));
         Overhead before = viaGateway ? Overhead.of(gateway.metrics().orElse("")) : Overhead.NONE;
         log(String.format("%s %s at %.0f/s (#%d): %d s warm-up + %d s", scenario, path, rate, repeat,
                 options.warmup().toSeconds(), options.duration().toSeconds()));
         LoadResult r = LoadGenerator.run(new LoadGenerator.Spec(url(path), headers(path), body.json(), stream, rate,
                 options.warmup(), options.duration(), options.pool(), Duration.ofSeconds(30), Duration.ofSeconds(15)),
-                phases);
+                window);
         OptionalDouble gwOverhead = OptionalDouble.empty();
         if (viaGateway) {
             sentThroughGateway += Math.round(r.sent() + rate * options.warmup().toSeconds());
             gwOverhead = Overhead.of(gateway.metrics().orElse("")).meanMicrosSince(before);
         }
-        double seconds = (wall[1] - wall[0]) / 1e9;
-        OptionalDouble gwPct = viaGateway && gwCpu[0] >= 0 && gwCpu[1] >= 0
-                ? OptionalDouble.of(100.0 * (gwCpu[1] - gwCpu[0]) / 1e9 / seconds) : OptionalDouble.empty();
-        OptionalDouble benchPct = benchCpu[0] >= 0 && benchCpu[1] >= 0
-                ? OptionalDouble.of(100.0 * (benchCpu[1] - benchCpu[0]) / 1e9 / seconds) : OptionalDouble.empty();
-        // Everything else on the machine: busy time of all processes minus the bench's and (if it ran) the gateway's.
-        OptionalDouble otherPct = machineCpu[0] >= 0 && machineCpu[1] >= 0 && benchPct.isPresent()
-                ? OptionalDouble.of(Math.max(0, 100.0 * (machineCpu[1] - machineCpu[0]) / 1e9 / seconds
-                        - benchPct.getAsDouble() - (viaGateway ? gwPct.orElse(0) : 0)))
-                : OptionalDouble.empty();
-        Row row = new Row(scenario, path, repeat, body.promptTokens(), r, gwPct, viaGateway ? rss.get() : Optional.empty(),
-                benchPct, otherPct, gwOverhead);
+        OptionalDouble gwPct = window.serverCpuPercent();
+        OptionalDouble otherPct = window.otherCpuPercent();
+        Row row = new Row(scenario, path, repeat, body.promptTokens(), r, gwPct, window.serverRssKb(),
+                window.benchCpuPercent(), otherPct, gwOverhead);
         log(String.format("  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms "
                 + "(uncorrected p99 %.3f, send lag p99 %.3f)%s%s",
                 r.sent(), r.ok(), r.okPerSecond(), r.errors(), r.latency().p50() / 1000.0, r.latency().p99() / 1000.0,

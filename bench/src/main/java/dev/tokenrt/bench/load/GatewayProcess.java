@@ -13,14 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tokenrt serve} in its own JVM (the same JDK as the bench), as an operator runs it: providers from the
  * environment (OPENAI_BASE_URL pointing at the fake upstream), the SQLite ledger in a fresh data directory,
  * metrics on. A separate process so that its CPU time and memory are its own.
  */
-final class GatewayProcess implements AutoCloseable {
+final class GatewayProcess implements ServerProcess {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
@@ -46,26 +45,37 @@ final class GatewayProcess implements AutoCloseable {
      */
     static GatewayProcess start(Path cliJar, List<String> javaOptions, String upstreamBase, Path dataDir, Path log)
             throws IOException, InterruptedException {
+        return start(cliJar, javaOptions, List.of("--insecure-dev"),
+                Map.of("OPENAI_BASE_URL", upstreamBase + "/v1", "OPENAI_API_KEY", "sk-bench-upstream"), dataDir, log);
+    }
+
+    /**
+     * Starts {@code tokenrt serve} on a free loopback port with the given serve options (a config file,
+     * {@code --insecure-dev}) and environment, its data (SQLite) in {@code dataDir}; waits for {@code /health}.
+     */
+    static GatewayProcess start(Path cliJar, List<String> javaOptions, List<String> serveOptions,
+            Map<String, String> environment, Path dataDir, Path log) throws IOException, InterruptedException {
         if (!Files.isRegularFile(cliJar)) {
-            throw new IllegalStateException(cliJar + " is missing: build it with ./mvnw -q -DskipTests install "
-                    + "(bench/load.sh does)");
+            throw new IllegalStateException(cliJar + " is missing: build it with ./mvnw -q -DskipTests package "
+                    + "-pl tokenrt-cli,bench -am (bench/load.sh and bench/compare.sh do)");
         }
         int port = freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(javaOptions);
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", cliJar.toString(), "serve", "--insecure-dev",
-                "--host", "127.0.0.1", "--port", Integer.toString(port)));
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", cliJar.toString(), "serve"));
+        cmd.addAll(serveOptions);
+        cmd.addAll(List.of("--host", "127.0.0.1", "--port", Integer.toString(port)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("ANTHROPIC_") || k.startsWith("GEMINI_")
                 || k.startsWith("TOKENRT_"));
-        env.put("OPENAI_BASE_URL", upstreamBase + "/v1");
-        env.put("OPENAI_API_KEY", "sk-bench-upstream");
+        env.putAll(environment);
         env.put("TOKENRT_DATA_DIR", dataDir.toString());
         GatewayProcess gw = new GatewayProcess(pb.start(), port, cmd, dataDir);
         try {
-            gw.awaitHealthy(Duration.ofSeconds(60), log);
+            ServerProcess.awaitAnswer(gw.process, "the gateway", URI.create(gw.baseUrl() + "/health"),
+                    status -> status == 200, Duration.ofSeconds(60), log);
         } catch (IOException | RuntimeException e) {
             gw.close();
             throw e;
@@ -73,57 +83,32 @@ final class GatewayProcess implements AutoCloseable {
         return gw;
     }
 
-    private void awaitHealthy(Duration limit, Path log) throws IOException, InterruptedException {
-        long end = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < end) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the gateway exited with status " + process.exitValue() + "; its log ("
-                        + log + "):\n" + Files.readString(log));
-            }
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the gateway did not answer /health within " + limit.toSeconds() + " s; log: "
-                + log);
-    }
-
-    String baseUrl() {
+    @Override
+    public String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
 
-    long pid() {
+    @Override
+    public long pid() {
         return process.pid();
     }
 
-    List<String> command() {
+    @Override
+    public List<String> command() {
         return command;
-    }
-
-    Optional<Long> cpuNanos() {
-        return ProcStats.cpuNanos(pid());
-    }
-
-    Optional<Long> rssKb() {
-        return ProcStats.statusKb(pid(), "VmRSS");
-    }
-
-    Optional<Long> peakRssKb() {
-        return ProcStats.statusKb(pid(), "VmHWM");
     }
 
     /** The Prometheus scrape, or empty if it cannot be had. */
     Optional<String> metrics() {
+        return get("/metrics", Map.of());
+    }
+
+    /** A GET on the gateway; the body when it answers 200, else empty. */
+    Optional<String> get(String path, Map<String, String> headers) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10));
+            headers.forEach(b::header);
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? Optional.of(r.body()) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
@@ -131,6 +116,18 @@ final class GatewayProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    /** A POST of a JSON body on the gateway; the response body, whatever the status. */
+    String post(String path, Map<String, String> headers, String json) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(b::header);
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException("POST " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
     }
 
     /** Bytes of the SQLite ledger (database and write-ahead log). */
@@ -149,18 +146,7 @@ final class GatewayProcess implements AutoCloseable {
     /** SIGTERM (the gateway flushes its ledger), then SIGKILL after 20 s. */
     @Override
     public void close() {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ServerProcess.stop(process);
     }
 
     static int freePort() throws IOException {

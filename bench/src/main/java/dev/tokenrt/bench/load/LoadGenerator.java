@@ -39,7 +39,7 @@ public final class LoadGenerator {
      *
      * @param url       the chat-completions URL
      * @param headers   request headers besides content-type
-     * @param body      the JSON body sent with every request
+     * @param bodies    the JSON body of each request (the same one, or one that differs by request)
      * @param stream    the response is server-sent events (checked for its {@code [DONE]} end)
      * @param rate      requests per second
      * @param warmup    sent but not recorded
@@ -48,17 +48,29 @@ public final class LoadGenerator {
      * @param timeout   a request silent for this long fails as {@code timeout}
      * @param drain     how long to wait, after the window, for requests still in flight
      */
-    public record Spec(URI url, Map<String, String> headers, byte[] body, boolean stream, double rate, Duration warmup,
+    public record Spec(URI url, Map<String, String> headers, Bodies bodies, boolean stream, double rate, Duration warmup,
             Duration duration, int poolSize, Duration timeout, Duration drain) {
         public Spec {
             Objects.requireNonNull(url, "url");
             headers = Map.copyOf(headers);
-            body = body.clone();
+            Objects.requireNonNull(bodies, "bodies");
         }
 
-        @Override
-        public byte[] body() {
-            return body.clone();
+        /** The same body for every request. */
+        public Spec(URI url, Map<String, String> headers, byte[] body, boolean stream, double rate, Duration warmup,
+                Duration duration, int poolSize, Duration timeout, Duration drain) {
+            this(url, headers, Bodies.fixed(body), stream, rate, warmup, duration, poolSize, timeout, drain);
+        }
+    }
+
+    /** The body of each request, asked for on the generator's event loop just before the request is sent. */
+    @FunctionalInterface
+    public interface Bodies {
+        Buffer next();
+
+        static Bodies fixed(byte[] body) {
+            byte[] bytes = body.clone();
+            return () -> Buffer.buffer(bytes); // a fresh buffer each time: a sent buffer belongs to Netty
         }
     }
 
@@ -104,14 +116,13 @@ public final class LoadGenerator {
         HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(spec.poolSize()));
         Context ctx = vertx.getOrCreateContext();
-        byte[] body = spec.body();
         long timeoutMs = spec.timeout().toMillis();
         OpenLoop[] holder = new OpenLoop[1];
         OpenLoop.Sender sender = shot -> {
             RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(u.getHost()).setPort(port)
                     .setURI(path).setIdleTimeout(timeoutMs).putHeader("content-type", "application/json");
             spec.headers().forEach(o::putHeader);
-            send(client, o, Buffer.buffer(body), spec.stream(), holder[0], shot);
+            send(client, o, spec.bodies().next(), spec.stream(), holder[0], shot);
         };
         long start = System.nanoTime() + 50_000_000L; // a moment for the pacing thread to be parked at the start
         OpenLoop loop = new OpenLoop(start, spec.rate(), spec.warmup().toNanos(), spec.duration().toNanos(),
