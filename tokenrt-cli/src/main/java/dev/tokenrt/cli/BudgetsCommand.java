@@ -97,7 +97,7 @@ final class BudgetsCommand implements Runnable {
                 changes = BudgetRebuild.run(cfg, dryRun, Clock.fixed(now, java.time.ZoneOffset.UTC), p -> progress(err, p));
             } catch (BudgetStoreException | CounterStoreUnavailableException e) {
                 throw new CliError(e.getMessage());
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new CliError(e.getMessage());
             }
             if (json) {

@@ -135,6 +135,11 @@ public final class InMemoryCounterStore implements CounterStore {
         return released;
     }
 
+    /** Whether a hold of that id is open (not yet settled, released or expired). */
+    public synchronized boolean holding(String holdId) {
+        return holds.containsKey(holdId);
+    }
+
     @Override
     public synchronized State state(String key) {
         Counter c = counters.get(key);

@@ -30,14 +30,19 @@ import java.util.Optional;
  * @param poolIdleAfter a priority of a shared pool that made no request for this long is idle, and its share
  *                      flows to the others ({@link dev.tokenrt.budget.BudgetStep.Builder#poolIdleAfter}); 1 minute
  *                      by default
+ * @param databaseCounters {@code budgets.counters: database}: without Redis, keep the counters in the SQL database
+ *                      itself, transactionally, so that several processes on one SQLite file share them (slower: two
+ *                      write transactions a request). By default ({@code memory}) a SQLite-backed gateway counts in
+ *                      memory and persists in the background ({@code EmbeddedCounterStore}); a PostgreSQL one always
+ *                      counts in the database
  */
 public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean failOpen, Duration queueMaxWait,
         List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits, List<Budget> definitions,
-        Duration holdTtl, Duration redisTimeout, Duration poolIdleAfter) {
+        Duration holdTtl, Duration redisTimeout, Duration poolIdleAfter, boolean databaseCounters) {
 
     public static final BudgetSettings DEFAULTS = new BudgetSettings(ZoneId.of("UTC"), Optional.empty(), false,
             Duration.ofSeconds(30), List.of(), Map.of(), List.of(), List.of(), Duration.ofMinutes(15),
-            Duration.ofMillis(1000), Duration.ofMinutes(1));
+            Duration.ofMillis(1000), Duration.ofMinutes(1), false);
 
     public BudgetSettings {
         Objects.requireNonNull(zone, "zone");
@@ -58,39 +63,51 @@ public record BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean fai
         }
     }
 
+    public BudgetSettings(ZoneId zone, Optional<String> redisUrl, boolean failOpen, Duration queueMaxWait,
+            List<URI> webhooks, Map<String, Tier> tiers, List<RateLimit> rateLimits, List<Budget> definitions,
+            Duration holdTtl, Duration redisTimeout, Duration poolIdleAfter) {
+        this(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl, redisTimeout,
+                poolIdleAfter, false);
+    }
+
+    public BudgetSettings withDatabaseCounters(boolean on) {
+        return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl,
+                redisTimeout, poolIdleAfter, on);
+    }
+
     public BudgetSettings withRedisUrl(Optional<String> url) {
         return new BudgetSettings(zone, url, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl,
-                redisTimeout, poolIdleAfter);
+                redisTimeout, poolIdleAfter, databaseCounters);
     }
 
     public BudgetSettings withFailOpen(boolean open) {
         return new BudgetSettings(zone, redisUrl, open, queueMaxWait, webhooks, tiers, rateLimits, definitions, holdTtl,
-                redisTimeout, poolIdleAfter);
+                redisTimeout, poolIdleAfter, databaseCounters);
     }
 
     public BudgetSettings withWebhooks(List<URI> urls) {
         return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, urls, tiers, rateLimits, definitions, holdTtl,
-                redisTimeout, poolIdleAfter);
+                redisTimeout, poolIdleAfter, databaseCounters);
     }
 
     public BudgetSettings withTiers(Map<String, Tier> byName) {
         return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, byName, rateLimits, definitions,
-                holdTtl, redisTimeout, poolIdleAfter);
+                holdTtl, redisTimeout, poolIdleAfter, databaseCounters);
     }
 
     public BudgetSettings withRateLimits(List<RateLimit> limits) {
         return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, limits, definitions, holdTtl,
-                redisTimeout, poolIdleAfter);
+                redisTimeout, poolIdleAfter, databaseCounters);
     }
 
     public BudgetSettings withDefinitions(List<Budget> budgets) {
         return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, rateLimits, budgets, holdTtl,
-                redisTimeout, poolIdleAfter);
+                redisTimeout, poolIdleAfter, databaseCounters);
     }
 
     public BudgetSettings withRedisTimeout(Duration timeout) {
         return new BudgetSettings(zone, redisUrl, failOpen, queueMaxWait, webhooks, tiers, rateLimits, definitions,
-                holdTtl, timeout, poolIdleAfter);
+                holdTtl, timeout, poolIdleAfter, databaseCounters);
     }
 
     @Override

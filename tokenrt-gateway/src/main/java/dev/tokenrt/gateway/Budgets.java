@@ -12,6 +12,7 @@ import dev.tokenrt.store.budget.JdbcAlertLog;
 import dev.tokenrt.store.budget.JdbcBudgetRegistry;
 import dev.tokenrt.store.ledger.LedgerOptions;
 import dev.tokenrt.budget.FallbackCounterStore;
+import dev.tokenrt.store.budget.EmbeddedCounterStore;
 import dev.tokenrt.store.budget.JdbcCounterStore;
 import dev.tokenrt.store.budget.RedisCounterStore;
 import dev.tokenrt.budget.GcraRateLimiter;
@@ -134,12 +135,21 @@ final class Budgets implements AutoCloseable {
                         + "per replica until it returns", metrics::budgetStoreFallback));
     }
 
-    /** The shared counter store itself: Redis when configured, else the SQL database; no fallback. */
+    /**
+     * The counter store itself, no fallback: Redis when configured (replicas share it); else, on SQLite, counters in
+     * this process persisted to the file ({@link EmbeddedCounterStore}: no database round trip per request; one
+     * process owns the file), unless {@code budgets.counters: database} asks for the transactional store that
+     * processes share; on PostgreSQL, the database (shared by replicas, with row locks).
+     */
     static CounterStore openPrimaryCounters(GatewayConfig config) {
         BudgetSettings bs = config.budgets();
-        return bs.redisUrl().isPresent()
-                ? connectRedis(bs.redisUrl().get(), bs.redisTimeout())
-                : JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
+        if (bs.redisUrl().isPresent()) {
+            return connectRedis(bs.redisUrl().get(), bs.redisTimeout());
+        }
+        if (config.databaseUrl().startsWith("jdbc:sqlite:") && !bs.databaseCounters()) {
+            return EmbeddedCounterStore.open(config.databaseUrl(), EmbeddedCounterStore.Options.defaults());
+        }
+        return JdbcCounterStore.open(config.databaseUrl(), JdbcCounterStore.Options.defaults());
     }
 
     /**

@@ -325,8 +325,12 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
                 .map(java.time.Duration::ofMillis).orElse(BudgetSettings.DEFAULTS.redisTimeout());
         java.time.Duration poolIdle = number(b, "pool_idle_ms", "budgets.pool_idle_ms", env, 1, 86_400_000L)
                 .map(java.time.Duration::ofMillis).orElse(BudgetSettings.DEFAULTS.poolIdleAfter());
+        String counters = text(b, "counters", "budgets.counters", env).orElse("memory");
+        if (!counters.equals("memory") && !counters.equals("database")) {
+            throw new ConfigException("budgets.counters: expected memory or database, got '" + counters + "'");
+        }
         return new BudgetSettings(zone, redis, policy.equals("fail_open"), queue, hooks, tiers, limits, definitions,
-                holdTtl, redisTimeout, poolIdle);
+                holdTtl, redisTimeout, poolIdle, counters.equals("database"));
     }
 
     /** A copy of a YAML subtree with ${ENV} substituted in every string value. */

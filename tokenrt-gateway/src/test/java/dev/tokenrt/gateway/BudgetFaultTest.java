@@ -146,7 +146,7 @@ class BudgetFaultTest {
                 FakeUpstream fast = FakeUpstream.start(synthetic());
                 JdbcCounterStore counters = JdbcCounterStore.open(db, JdbcCounterStore.Options.defaults())) {
             Path childConfig = dir.resolve("child.yaml");
-            Files.writeString(childConfig, yaml(slow, db, "", "fail_closed", 1_000_000_000L, "  hold_ttl_ms: 2000\n"));
+            Files.writeString(childConfig, yaml(slow, db, "", "fail_closed", 1_000_000_000L, "  hold_ttl_ms: 2000\n  counters: database\n"));
             Process child = startChild(childConfig);
             try {
                 int port = awaitListening(child);
@@ -162,8 +162,9 @@ class BudgetFaultTest {
                 assertThat(pending).failsWithin(Duration.ofSeconds(10));
                 assertThat(counters.state(KEY)).as("nobody released it").isEqualTo(open);
 
-                // A second gateway on the same counters sweeps expired holds every 10 s.
-                try (Gateway second = start(yaml(fast, db, "", "fail_closed", 1_000_000_000L, "  hold_ttl_ms: 2000\n"))) {
+                // A second gateway on the same counters sweeps expired holds every 10 s. (Both keep the counters in the
+                // database itself, budgets.counters: database: the embedded default keeps them in one process.)
+                try (Gateway second = start(yaml(fast, db, "", "fail_closed", 1_000_000_000L, "  hold_ttl_ms: 2000\n  counters: database\n"))) {
                     await(() -> counters.state(KEY).held() == 0, "the second gateway to sweep the hold");
                     assertThat(counters.state(KEY)).isEqualTo(new CounterStore.State(0, 0));
 

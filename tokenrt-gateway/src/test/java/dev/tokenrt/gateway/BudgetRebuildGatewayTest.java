@@ -42,7 +42,9 @@ class BudgetRebuildGatewayTest {
                         + "\"scope_id\":\"*\",\"period\":\"day\",\"metric\":\"requests\",\"limit\":3}")),
                 BudgetJson.parse(GatewayHarness.JSON.readTree("{\"id\":\"tokens-total\",\"scope\":\"project\","
                         + "\"scope_id\":\"p1\",\"period\":\"total\",\"metric\":\"tokens\",\"limit\":1000000}"))));
-        h = new GatewayHarness(dir, FakeUpstream.Options.defaults(), db, settings);
+        // The counters in the database itself (budgets.counters: database), so this test can read and wipe them with
+        // SQL; the embedded default keeps them in memory and only persists them.
+        h = new GatewayHarness(dir, FakeUpstream.Options.defaults(), db, settings.withDatabaseCounters(true));
     }
 
     @AfterAll
