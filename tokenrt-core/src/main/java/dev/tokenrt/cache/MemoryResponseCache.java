@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.tokenrt.chat.Part;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,17 +11,45 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The in-process layer (L1): Caffeine, bounded by an estimate of the bytes held and by each entry's own
- * expiry. Entries are kept decoded, so a hit costs a map lookup. Its expiry reads the injected clock, so
- * tests move time instead of waiting.
+ * The in-process layer (L1): Caffeine, bounded by the bytes held and by each entry's own expiry. Entries are kept
+ * as their deflated bytes ({@link CacheCodec}) with a little metadata for expiry and invalidation, not as decoded
+ * objects: a decoded answer is a dozen objects the collector must trace, and with every miss stored the live heap
+ * grew by the whole layer. A new entry is visible at once as the object it was stored as, and encoded to bytes
+ * by a background thread moments later, so the encoding is never on a request's path; a hit on an encoded entry
+ * costs the inflate and parse of that one entry. Expiry reads the injected clock, so tests move time instead of
+ * waiting.
  */
 public final class MemoryResponseCache implements ResponseCache {
 
-    /** Per-entry overhead in the size estimate: the key, the record, its lists, the map node. */
-    private static final int ENTRY_OVERHEAD_BYTES = 512;
+    /** Per-entry overhead in the weight: the key, the metadata record, the map node. */
+    private static final int ENTRY_OVERHEAD_BYTES = 160;
 
-    private final Cache<CacheKey, CachedResponse> cache;
+    /**
+     * What is kept per entry: the encoded answer (or, until the background thread has encoded it, the answer itself)
+     * and what expiry and invalidation read without decoding it.
+     */
+    private record Stored(byte[] bytes, CachedResponse fresh, String model, Instant storedAt, Instant expiresAt,
+            String[] tags) {
+
+        int weight() {
+            return bytes != null ? bytes.length : freshWeight(fresh);
+        }
+
+        CachedResponse value() {
+            return fresh != null ? fresh : CacheCodec.decode(bytes);
+        }
+
+        boolean matches(CacheKey key, Invalidation which) {
+            return which.namespace().map(ns -> ns.equals(key.namespace())).orElse(true)
+                    && which.model().map(m -> m.equals(model)).orElse(true)
+                    && which.tag().map(t -> java.util.Arrays.asList(tags).contains(t)).orElse(true)
+                    && which.storedBefore().map(storedAt::isBefore).orElse(true);
+        }
+    }
+
+    private final Cache<CacheKey, Stored> cache;
     private final Clock clock;
+    private final java.util.concurrent.ThreadPoolExecutor encoder;
 
     public MemoryResponseCache(long maxBytes, Clock clock) {
         if (maxBytes <= 0) {
@@ -31,44 +58,53 @@ public final class MemoryResponseCache implements ResponseCache {
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((CacheKey k, CachedResponse v) -> weight(k, v))
-                .expireAfter(new Expiry<CacheKey, CachedResponse>() {
+                .weigher((CacheKey k, Stored v) -> ENTRY_OVERHEAD_BYTES + 2 * (k.namespace().length() + k.hash().length())
+                        + v.weight())
+                .expireAfter(new Expiry<CacheKey, Stored>() {
                     @Override
-                    public long expireAfterCreate(CacheKey k, CachedResponse v, long now) {
-                        return v.remaining(clock.instant()).toNanos();
+                    public long expireAfterCreate(CacheKey k, Stored v, long now) {
+                        return remainingNanos(v);
                     }
 
                     @Override
-                    public long expireAfterUpdate(CacheKey k, CachedResponse v, long now, long current) {
-                        return v.remaining(clock.instant()).toNanos();
+                    public long expireAfterUpdate(CacheKey k, Stored v, long now, long current) {
+                        return remainingNanos(v);
                     }
 
                     @Override
-                    public long expireAfterRead(CacheKey k, CachedResponse v, long now, long current) {
+                    public long expireAfterRead(CacheKey k, Stored v, long now, long current) {
                         return current;
                     }
                 })
                 .ticker(new ClockTicker(clock))
                 .executor(Runnable::run)
                 .build();
+        this.encoder = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(65_536), r -> {
+                    Thread t = new Thread(r, "tokenrt-cache-encoder");
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy()); // too busy: the entry stays as it is
     }
 
-    /** A rough size in bytes: two per character of text held, plus a fixed overhead. */
-    static int weight(CacheKey k, CachedResponse v) {
-        long chars = k.namespace().length() + k.hash().length() + v.model().length() + v.provider().length();
-        for (Part p : v.response().content()) {
+    /** An answer's size before encoding: two bytes a character of its text, plus a fixed overhead. */
+    private static int freshWeight(CachedResponse v) {
+        long chars = v.model().length() + v.provider().length() + v.response().id().length();
+        for (dev.tokenrt.chat.Part p : v.response().content()) {
             chars += switch (p) {
-                case Part.Text t -> t.text().length();
-                case Part.ToolCall c -> c.id().length() + c.name().length() + c.arguments().length();
-                case Part.Thinking th -> th.text().length() + th.signature().length();
-                case Part.Image i -> i.url().length();
-                case Part.ToolResult r -> r.content().length();
+                case dev.tokenrt.chat.Part.Text t -> t.text().length();
+                case dev.tokenrt.chat.Part.ToolCall c -> c.id().length() + c.name().length() + c.arguments().length();
+                case dev.tokenrt.chat.Part.Thinking th -> th.text().length() + th.signature().length();
+                case dev.tokenrt.chat.Part.Image i -> i.url().length();
+                case dev.tokenrt.chat.Part.ToolResult r -> r.content().length();
             };
         }
-        for (String t : v.tags()) {
-            chars += t.length();
-        }
-        return (int) Math.min(Integer.MAX_VALUE, ENTRY_OVERHEAD_BYTES + 2 * chars);
+        return (int) Math.min(Integer.MAX_VALUE, 512 + 2 * chars);
+    }
+
+    private long remainingNanos(Stored v) {
+        Duration d = Duration.between(clock.instant(), v.expiresAt());
+        return d.isNegative() ? 0 : d.toNanos();
     }
 
     @Override
@@ -78,8 +114,11 @@ public final class MemoryResponseCache implements ResponseCache {
 
     @Override
     public Optional<CachedResponse> get(CacheKey key, Instant now) {
-        CachedResponse v = cache.getIfPresent(key);
-        return v == null || v.expiredAt(now) ? Optional.empty() : Optional.of(v);
+        Stored v = cache.getIfPresent(key);
+        if (v == null || !now.isBefore(v.expiresAt())) {
+            return Optional.empty();
+        }
+        return Optional.of(v.value());
     }
 
     @Override
@@ -87,7 +126,24 @@ public final class MemoryResponseCache implements ResponseCache {
         if (value.expiredAt(clock.instant())) {
             return;
         }
-        cache.put(key, value);
+        Stored fresh = new Stored(null, value, value.model().intern(), value.storedAt(), value.expiresAt(),
+                value.tags().toArray(String[]::new));
+        cache.put(key, fresh);
+        encoder.execute(() -> {
+            Stored encoded = new Stored(CacheCodec.encode(value), null, fresh.model(), fresh.storedAt(),
+                    fresh.expiresAt(), fresh.tags());
+            cache.asMap().replace(key, fresh, encoded); // unless it was replaced or removed meanwhile
+        });
+    }
+
+    /** Waits until every entry stored so far is encoded (tests, benchmarks). */
+    public boolean encoded(long timeoutMillis) {
+        return LayeredResponseCache.awaitIdle(encoder, System.nanoTime() + timeoutMillis * 1_000_000L);
+    }
+
+    @Override
+    public void close() {
+        encoder.shutdown();
     }
 
     @Override
@@ -98,8 +154,8 @@ public final class MemoryResponseCache implements ResponseCache {
             return n;
         }
         long n = 0;
-        for (Map.Entry<CacheKey, CachedResponse> e : cache.asMap().entrySet()) {
-            if (which.matches(e.getKey(), e.getValue()) && cache.asMap().remove(e.getKey(), e.getValue())) {
+        for (Map.Entry<CacheKey, Stored> e : cache.asMap().entrySet()) {
+            if (e.getValue().matches(e.getKey(), which) && cache.asMap().remove(e.getKey(), e.getValue())) {
                 n++;
             }
         }

@@ -38,6 +38,7 @@ public final class CacheFootprint {
         for (int i = 0; i < n; i++) {
             memory.put(Answers.key(samples, i), Answers.entry(samples, i, now));
         }
+        memory.encoded(60_000); // entries are kept as bytes once the background encoder has seen them
         long after = usedHeapAfterGc();
         System.out.printf("memory layer: %,d entries take %.1f MiB of heap (%.0f bytes each)%n", memory.size(),
                 (after - before) / 1048576.0, (double) (after - before) / n);

@@ -34,12 +34,30 @@ class ResponseCacheLayersTest {
         }
 
         @Test
+        void anEntryReadsTheSameBeforeAndAfterItIsEncodedToBytes() {
+            MemoryResponseCache m = (MemoryResponseCache) cache;
+            CachedResponse e = entry("Encoded later, read the same ✓", "gpt-4o", Duration.ofMinutes(5), "t");
+            m.put(new CacheKey("project:a", "enc"), e);
+            assertThat(m.get(new CacheKey("project:a", "enc"), clock.instant())).contains(e);
+            assertThat(m.encoded(5_000)).isTrue();
+            assertThat(m.get(new CacheKey("project:a", "enc"), clock.instant())).contains(e);
+            assertThat(m.invalidate(dev.tokenrt.cache.Invalidation.ALL.withTag("t"))).isEqualTo(1);
+        }
+
+        @Test
         void evictsToStayWithinItsSize() {
+            // Answers that do not compress (random letters): each entry weighs about its 1,000 deflated bytes.
+            java.util.SplittableRandom r = new java.util.SplittableRandom(1);
             MemoryResponseCache small = new MemoryResponseCache(64 * 1024, clock);
             for (int i = 0; i < 200; i++) {
-                small.put(new CacheKey("project:a", "k" + i), entry("x".repeat(1_000), "m", Duration.ofHours(1)));
+                StringBuilder text = new StringBuilder();
+                for (int j = 0; j < 1_200; j++) {
+                    text.append((char) ('a' + r.nextInt(26)));
+                }
+                small.put(new CacheKey("project:a", "k" + i), entry(text.toString(), "m", Duration.ofHours(1)));
+                small.encoded(5_000);
             }
-            assertThat(small.size()).isBetween(1L, 40L);
+            assertThat(small.size()).isBetween(20L, 90L);
         }
     }
 
