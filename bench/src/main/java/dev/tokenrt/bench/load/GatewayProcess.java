@@ -62,6 +62,7 @@ final class GatewayProcess implements ServerProcess {
         int port = freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(serveJvmOptions(cliJar)); // what ./tokenrt serve runs with; the caller's options after, to override
         cmd.addAll(javaOptions);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", cliJar.toString(), "serve"));
         cmd.addAll(serveOptions);
@@ -147,6 +148,19 @@ final class GatewayProcess implements ServerProcess {
     @Override
     public void close() {
         ServerProcess.stop(process);
+    }
+
+    /** The options in bin/serve-jvm-options of the checkout the CLI jar was built in (tokenrt-cli/target/…). */
+    static List<String> serveJvmOptions(Path cliJar) throws IOException {
+        Path file = cliJar.toAbsolutePath().getParent().getParent().getParent().resolve("bin/serve-jvm-options");
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            String l = line.strip();
+            if (!l.isEmpty() && !l.startsWith("#")) {
+                out.add(l);
+            }
+        }
+        return out;
     }
 
     static int freePort() throws IOException {
