@@ -8,7 +8,8 @@
 # Needs redis-server on 127.0.0.1:6379 (database 13 by default, which must hold no budget keys; the run deletes
 # the keys it created) and PostgreSQL on 127.0.0.1:5432 (user postgres, trust; each run creates and drops its own
 # database). Override with TOKENRT_BENCH_REDIS=redis://host:port/db, TOKENRT_BENCH_PG=jdbc:postgresql://...
-# Runs (a) and (b) at max_tokens=16, (b) again with a 2 s Redis command timeout, then both at max_tokens 32 and 64.
+# Runs (a) and (b) at max_tokens=16, (b) again with a 2 s Redis command timeout, then both at max_tokens 32 and 64,
+# and both at max_tokens 256 with action: queue.
 # Usage: bench/budget-race.sh [runs=3] [extra BudgetRace options, appended to every race, e.g. --requests 500]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +55,7 @@ opts=(--runs "$runs" --redis "$redis" --pg "$pg" --work-dir "$work" "$@")
   echo "\$0.185, 3.7 times the budget. \"held per request\" is read from a 429's message; \"peak in flight\" counts requests"
   echo "sent and not yet answered at one instant (1,000 means every request was sent before the first answer came back)."
   echo
-  echo "## (a) one gateway process, SQLite ledger and counters (max_tokens=16)"
+  echo "## (a) one gateway process, SQLite ledger, embedded counters (in memory, persisted to SQLite) (max_tokens=16)"
   echo
   race --scenario single
   echo
@@ -78,5 +79,19 @@ opts=(--runs "$runs" --redis "$redis" --pg "$pg" --work-dir "$work" "$@")
     race --scenario multi --max-tokens "$mt" --redis-timeout-ms 2000
     echo
   done
+  echo "## A loose max_tokens=256 (the hold 16 times the answer) with action: queue"
+  echo
+  echo "A denied request is lost to the budget even when the holds that crowded it out settle far below their worst"
+  echo "case; with \`action: queue\` it waits (polling every second, up to budgets.queue_max_wait_ms, 30 s) for them to"
+  echo "settle and then takes the room they left."
+  echo
+  echo "### (a) one gateway, max_tokens=256, queue"
+  echo
+  race --scenario single --max-tokens 256 --action queue
+  echo
+  echo "### (b) three gateways, max_tokens=256, queue, budgets.redis_timeout_ms: 2000"
+  echo
+  race --scenario multi --max-tokens 256 --action queue --redis-timeout-ms 2000
+  echo
 } | tee "$out"
 echo "wrote $out" >&2

@@ -61,7 +61,7 @@ import java.util.stream.Stream;
  *
  * <p>Usage (see {@code bench/budget-race.sh}, which builds the class path):
  * {@code java -cp <cp> dev.tokenrt.bench.BudgetRace --scenario single|multi [--runs 3] [--requests 1000]
- * [--model gpt-4o] [--max-tokens 16] [--chunks 16] [--latency-ms 30] [--limit 0.05]
+ * [--model gpt-4o] [--max-tokens 16] [--chunks 16] [--latency-ms 30] [--limit 0.05] [--action deny|queue]
  * [--redis redis://127.0.0.1:6379/13] [--redis-timeout-ms N] [--pg jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres]}
  */
 public final class BudgetRace {
@@ -81,7 +81,7 @@ public final class BudgetRace {
 
     /** What one run is asked to do. */
     record Settings(String scenario, int runs, int requests, String model, int maxTokens, int chunks, int latencyMs,
-            String limitUsd, String redisUrl, String redisTimeoutMs, String pgAdminUrl, Path workDir) {
+            String limitUsd, String action, String redisUrl, String redisTimeoutMs, String pgAdminUrl, Path workDir) {
 
         int gateways() {
             return scenario.equals("multi") ? 3 : 1;
@@ -218,11 +218,11 @@ public final class BudgetRace {
                 budgets:
                 %s  on_store_failure: fail_closed
                   definitions:
-                    - {id: %s, scope: global, period: total, metric: cost_usd, limit: "%s", action: deny}
+                    - {id: %s, scope: global, period: total, metric: cost_usd, limit: "%s", action: %s}
                 """.formatted(port, MASTER, databaseUrl, upstream,
                 (multi ? "  redis_url: \"" + s.redisUrl() + "\"\n" : "")
                         + (multi && !s.redisTimeoutMs().isEmpty() ? "  redis_timeout_ms: " + s.redisTimeoutMs() + "\n" : ""),
-                BUDGET_ID, s.limitUsd());
+                BUDGET_ID, s.limitUsd(), s.action());
     }
 
     private static Process startGateway(Path cfg, Path log) throws IOException {
@@ -473,6 +473,7 @@ public final class BudgetRace {
         a.put("--chunks", "16");
         a.put("--latency-ms", "30");
         a.put("--limit", "0.05");
+        a.put("--action", "deny");
         a.put("--redis", "redis://127.0.0.1:6379/13");
         a.put("--redis-timeout-ms", "");
         a.put("--pg", "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
@@ -487,9 +488,13 @@ public final class BudgetRace {
         if (!scenario.equals("single") && !scenario.equals("multi")) {
             throw new IllegalArgumentException("--scenario single|multi");
         }
+        String action = a.get("--action");
+        if (!action.equals("deny") && !action.equals("queue")) {
+            throw new IllegalArgumentException("--action deny|queue");
+        }
         return new Settings(scenario, Integer.parseInt(a.get("--runs")), Integer.parseInt(a.get("--requests")),
                 a.get("--model"), Integer.parseInt(a.get("--max-tokens")), Integer.parseInt(a.get("--chunks")),
-                Integer.parseInt(a.get("--latency-ms")), a.get("--limit"), a.get("--redis"), a.get("--redis-timeout-ms"), a.get("--pg"),
+                Integer.parseInt(a.get("--latency-ms")), a.get("--limit"), action, a.get("--redis"), a.get("--redis-timeout-ms"), a.get("--pg"),
                 Path.of(a.get("--work-dir")));
     }
 }
