@@ -22,8 +22,8 @@ pg=${TOKENRT_BENCH_PG:-jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres}
 JAVA_HOME=$(tokenrt_find_jdk)
 java="$JAVA_HOME/bin/java"
 
-./mvnw -q -pl bench -am compile
-./mvnw -q -pl bench dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime
+# One reactor build, so that a fresh clone (nothing of ours installed in the local repository) resolves too.
+./mvnw -q -pl bench -am compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime
 # This checkout's own modules, never a copy installed in the local repository.
 deps=$(tr ':' '\n' < bench/target/cp.txt | grep -v '/dev/tokenrt/' | paste -sd: -)
 cp="bench/target/classes"
