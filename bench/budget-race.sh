@@ -59,7 +59,7 @@ opts=(--runs "$runs" --redis "$redis" --pg "$pg" --work-dir "$work" "$@")
   echo
   race --scenario single
   echo
-  echo "## (b) three gateway processes, Redis counters, PostgreSQL ledger (max_tokens=16, Redis command timeout 200 ms: the default)"
+  echo "## (b) three gateway processes, Redis counters, PostgreSQL ledger (max_tokens=16, Redis command timeout 1 s: the default)"
   echo
   race --scenario multi
   echo
