@@ -4,7 +4,6 @@ import dev.tokenrt.chat.ChatRequest;
 import dev.tokenrt.ledger.LedgerEntry;
 import dev.tokenrt.ledger.UsageLedger;
 import dev.tokenrt.pipeline.AccountingStep;
-import dev.tokenrt.pipeline.CountStep;
 import dev.tokenrt.pipeline.Exchange;
 import dev.tokenrt.pipeline.Interceptor;
 import dev.tokenrt.pipeline.Outcome;
@@ -43,8 +42,15 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>The order of the steps lives here and only here: accounting (wraps everything, records once) →
- * policy steps (auth-derived checks, later budgets) → routing (aliases, retries, fallbacks) → counting →
- * steps before the call (caches) → the provider call.
+ * policy steps (auth-derived checks) → routing (aliases, retries, fallbacks) → steps before the call (caches,
+ * rate limits, budgets) → the provider call.
+ *
+ * <p>Counting is not a step of its own. Counting every prompt was the dearest thing the gateway did before the
+ * call (16% of its CPU at 2,000 requests/s for 122-token prompts, 4 ms a request for 20,000-token ones) while most
+ * requests never use the figure: the provider reports usage, and a budget with room to spare holds against a free
+ * upper bound ({@link dev.tokenrt.tokens.PromptBound}). Each consumer counts once, only when it must: the budget
+ * step when the bound does not fit, the rate-limit step when a limit on input tokens applies, accounting and the
+ * cache when an answer came without usage; a step that counts hands the figure on in {@code Exchange.inputCount}.
  */
 public final class TokenRuntime implements AutoCloseable {
 
@@ -65,8 +71,9 @@ public final class TokenRuntime implements AutoCloseable {
         Pipeline.Builder p = Pipeline.builder()
                 .add(new AccountingStep(ledger, b.counting, b.pricing, b.observers, System::nanoTime));
         b.beforeRouting.forEach(p::add);
-        p.add(new RoutingStep(router, name -> retries.getOrDefault(name, RetryPolicy.DEFAULT), b.sleeper))
-                .add(new CountStep(b.counting));
+        // No eager counting step: a prompt is counted where a figure is needed and nothing cheaper will do (a budget
+        // its free upper bound does not fit, a limit on input tokens, an answer with no usage reported), once.
+        p.add(new RoutingStep(router, name -> retries.getOrDefault(name, RetryPolicy.DEFAULT), b.sleeper));
         b.beforeCall.forEach(p::add);
         p.add(new ProviderCallStep(transports, b.upstreamTimer));
         this.pipeline = p.build();

@@ -4,8 +4,6 @@ import dev.tokenrt.budget.BudgetSource.Applicable;
 import dev.tokenrt.budget.CounterStore.Hold;
 import dev.tokenrt.budget.CounterStore.Reservation;
 import dev.tokenrt.chat.ChatRequest;
-import dev.tokenrt.chat.Message;
-import dev.tokenrt.chat.Tool;
 import dev.tokenrt.ledger.LedgerEntry.Attribution;
 import dev.tokenrt.pipeline.EventStream;
 import dev.tokenrt.pipeline.Exchange;
@@ -16,10 +14,10 @@ import dev.tokenrt.pipeline.RoutingStep;
 import dev.tokenrt.pipeline.TokenCounting;
 import dev.tokenrt.pricing.CostCalculator;
 import dev.tokenrt.pricing.ModelPrice;
+import dev.tokenrt.tokens.PromptBound;
 import dev.tokenrt.tokens.TokenCount;
 import dev.tokenrt.usage.Usage;
 import dev.tokenrt.usage.UsageSource;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,7 +102,6 @@ public final class BudgetStep implements Interceptor {
     private static final int MAX_CLAMPS = 32;
     private static final int MAX_DEGRADES = 4;
     /** Per-message framing added to the byte bound used when the prompt could not be counted. */
-    private static final int BYTES_BOUND_PER_MESSAGE = 8;
 
     private final BudgetSource budgets;
     private final CounterStore store;
@@ -202,6 +199,16 @@ public final class BudgetStep implements Interceptor {
                 return run(chain, ex, plan, holdId);
             }
             Reservation.Refused refused = (Reservation.Refused) r;
+            if (plan.inputBounded()) {
+                // The free bound did not fit: count exactly (what the bound saved us on every request that fits) and
+                // decide on the real figure.
+                Optional<TokenCount> exact = tryCount(ex);
+                if (exact.isPresent()) {
+                    ex = ex.withInputCount(exact.get());
+                    base = base.withInputCount(exact.get());
+                    continue;
+                }
+            }
             Line line = plan.line(refused.key());
             OptionalLong affordable = affordableOutput(plan, refused);
             if (affordable.isPresent() && clamps < MAX_CLAMPS) {
@@ -292,7 +299,8 @@ public final class BudgetStep implements Interceptor {
      * What a request would hold: the exchange it would proceed with (possibly with {@code max_tokens} set),
      * its price, the input and output it reserves for, and one line per budget.
      */
-    private record Plan(Exchange exchange, Optional<ModelPrice> price, long input, long maxOutput, List<Line> lines) {
+    private record Plan(Exchange exchange, Optional<ModelPrice> price, long input, boolean inputBounded, long maxOutput,
+            List<Line> lines) {
         List<Hold> holds() {
             List<Hold> h = new ArrayList<>(lines.size());
             for (Line l : lines) {
@@ -315,7 +323,8 @@ public final class BudgetStep implements Interceptor {
         String provider = ex.route().map(Exchange.Route::provider).orElse("");
         String model = servedModel(ex);
         Optional<ModelPrice> price = prices.find(provider, model);
-        long input = inputReserve(ex, model);
+        OptionalLong bound = ex.inputCount().isEmpty() ? PromptBound.plainText(ex.request()) : OptionalLong.empty();
+        long input = bound.isPresent() ? bound.getAsLong() : inputReserve(ex, model);
         boolean outputBounded = applicable.stream()
                 .anyMatch(a -> a.budget().action().isHard() && a.budget().metric() != Metric.REQUESTS);
         long maxOutput;
@@ -351,7 +360,7 @@ public final class BudgetStep implements Interceptor {
                         Instant.ofEpochMilli(stretch + 2 * poolIdleMillis)));
             }
         }
-        return new Plan(ex, price, input, maxOutput, lines);
+        return new Plan(ex, price, input, bound.isPresent(), maxOutput, lines);
     }
 
     /** A pool priority's share counter: {@code <counter key>:p:<priority>}. */
@@ -407,18 +416,14 @@ public final class BudgetStep implements Interceptor {
     }
 
     /**
-     * The prompt tokens to hold: the pipeline's count, plus a margin when it is an estimate (Claude and
-     * Gemini counts are calibrated, not exact); when nothing counted it, an upper bound of one token per
-     * UTF-8 byte of text (byte-level tokenizers never produce more).
+     * The prompt tokens to hold when the plain-text bound does not apply or did not fit: the pipeline's count,
+     * plus a margin when it is an estimate (Claude and Gemini counts are calibrated, not exact); with no tokenizer
+     * for the model, the bytes of its text ({@link PromptBound#anyText}).
      */
     private long inputReserve(Exchange ex, String model) {
-        Optional<TokenCount> counted = ex.inputCount();
+        Optional<TokenCount> counted = ex.inputCount().or(() -> tryCount(ex));
         if (counted.isEmpty()) {
-            try {
-                counted = Optional.of(counting.prompt(ex.request(), model));
-            } catch (RuntimeException e) {
-                return byteBound(ex.request());
-            }
+            return PromptBound.anyText(ex.request());
         }
         TokenCount c = counted.get();
         if (c.exact()) {
@@ -427,15 +432,13 @@ public final class BudgetStep implements Interceptor {
         return ceilDiv(Math.multiplyExact(c.tokens(), 100L + inexactInputMarginPercent), 100);
     }
 
-    private static long byteBound(ChatRequest r) {
-        long bytes = 0;
-        for (Message m : r.messages()) {
-            bytes += m.text().getBytes(StandardCharsets.UTF_8).length + BYTES_BOUND_PER_MESSAGE;
+    /** The prompt counted for the served model; empty when no tokenizer knows it. */
+    private Optional<TokenCount> tryCount(Exchange ex) {
+        try {
+            return Optional.of(counting.prompt(ex.request(), servedModel(ex)));
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
-        for (Tool t : r.tools()) {
-            bytes += t.toString().getBytes(StandardCharsets.UTF_8).length;
-        }
-        return bytes;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -74,7 +75,7 @@ public final class GcraRateLimiter {
         }
     }
 
-    private List<Charge> charges(Attribution attribution, String model, long inputTokens, long outputTokens) {
+    private List<Charge> charges(Attribution attribution, String model, LongSupplier inputTokens, long outputTokens) {
         List<Charge> out = new ArrayList<>();
         java.util.Set<String> buckets = new java.util.HashSet<>();
         for (RateLimit l : limits.rateLimits(attribution)) {
@@ -88,7 +89,13 @@ public final class GcraRateLimiter {
             }
             long n = switch (l.unit()) {
                 case REQUESTS -> 1;
-                case INPUT_TOKENS -> inputTokens;
+                case INPUT_TOKENS -> {
+                    long in = inputTokens.getAsLong();
+                    if (in < 0) {
+                        throw new IllegalArgumentException("token figures cannot be negative");
+                    }
+                    yield in;
+                }
                 case OUTPUT_TOKENS -> outputTokens;
             };
             out.add(new Charge(l, subject.get(), bucket, n));
@@ -105,7 +112,19 @@ public final class GcraRateLimiter {
      * @throws BudgetStoreException             if a key's own limits cannot be read
      */
     public Decision acquire(Attribution attribution, String model, long inputTokens, long reservedOutputTokens) {
-        if (inputTokens < 0 || reservedOutputTokens < 0) {
+        if (inputTokens < 0) {
+            throw new IllegalArgumentException("token figures cannot be negative");
+        }
+        return acquire(attribution, model, () -> inputTokens, reservedOutputTokens);
+    }
+
+    /**
+     * As {@link #acquire(Attribution, String, long, long)}, with the prompt's tokens asked for only when a limit on
+     * input tokens applies: counting a prompt is the dearest thing a request does before its call, and most
+     * requests meet no such limit.
+     */
+    public Decision acquire(Attribution attribution, String model, LongSupplier inputTokens, long reservedOutputTokens) {
+        if (reservedOutputTokens < 0) {
             throw new IllegalArgumentException("token figures cannot be negative");
         }
         List<Charge> charges = charges(attribution, model, inputTokens, reservedOutputTokens);

@@ -5,8 +5,11 @@ import dev.tokenrt.pipeline.GatewayError;
 import dev.tokenrt.pipeline.Interceptor;
 import dev.tokenrt.pipeline.Outcome;
 import dev.tokenrt.pipeline.TokenCounting;
+import dev.tokenrt.tokens.TokenCount;
 import dev.tokenrt.usage.Usage;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,13 +53,8 @@ public final class RateLimitStep implements Interceptor {
     public Outcome intercept(Chain chain) {
         Exchange ex = chain.exchange();
         String model = UsageEstimate.servedModel(ex);
-        long input = ex.inputCount().map(c -> c.tokens()).orElseGet(() -> {
-            try {
-                return counting.prompt(ex.request(), model).tokens();
-            } catch (RuntimeException e) {
-                return 0L;
-            }
-        });
+        // Counted only if a limit on input tokens applies (and then handed on, so no later step counts again).
+        LazyCount input = new LazyCount(ex, model, counting);
         long output = ex.request().maxTokens().isPresent() ? ex.request().maxTokens().getAsInt() : defaultOutputReserve;
         GcraRateLimiter.Decision d;
         try {
@@ -87,8 +85,9 @@ public final class RateLimitStep implements Interceptor {
             return new Outcome.Failed(e.withCode("rate_limit_exceeded"), ex);
         }
         GcraRateLimiter.Permit permit = ((GcraRateLimiter.Decision.Allowed) d).permit();
+        Exchange counted = input.counted().map(ex::withInputCount).orElse(ex);
         if (permit.isEmpty()) {
-            return chain.proceed(ex); // no limit applies: nothing to correct, so no stream to watch
+            return chain.proceed(counted); // no limit applies: nothing to correct, so no stream to watch
         }
         Settlement settlement = new Settlement() {
             @Override
@@ -113,22 +112,61 @@ public final class RateLimitStep implements Interceptor {
         };
         Outcome outcome;
         try {
-            outcome = chain.proceed(ex);
+            outcome = chain.proceed(counted);
         } catch (RuntimeException | Error e) {
             settlement.release();
             throw e;
         }
         return switch (outcome) {
             case Outcome.Complete c -> {
-                settlement.settle(UsageEstimate.of(c, counting, input));
+                settlement.settle(UsageEstimate.of(c, counting, input.known()));
                 yield c;
             }
             case Outcome.Streamed s -> new Outcome.Streamed(
-                    new SettlingStream(s.events(), s.exchange(), counting, input, settlement), s.exchange());
+                    new SettlingStream(s.events(), s.exchange(), counting, input.known(), settlement), s.exchange());
             case Outcome.Failed f -> {
                 settlement.release();
                 yield f;
             }
         };
+    }
+
+    /** The prompt's tokens, counted at most once and only when asked: the pipeline's count if it has one. */
+    private static final class LazyCount implements LongSupplier {
+        private final Exchange ex;
+        private final String model;
+        private final TokenCounting counting;
+        private Optional<TokenCount> made = Optional.empty();
+        private long tokens = -1;
+
+        LazyCount(Exchange ex, String model, TokenCounting counting) {
+            this.ex = ex;
+            this.model = model;
+            this.counting = counting;
+            ex.inputCount().ifPresent(c -> tokens = c.tokens());
+        }
+
+        @Override
+        public long getAsLong() {
+            if (tokens < 0) {
+                try {
+                    made = Optional.of(counting.prompt(ex.request(), model));
+                    tokens = made.get().tokens();
+                } catch (RuntimeException e) {
+                    tokens = 0; // no tokenizer for the model: the settle corrects to the provider's figure
+                }
+            }
+            return tokens;
+        }
+
+        /** The tokens if counted, else 0: a fallback that costs nothing (the settle counts when it must). */
+        long known() {
+            return Math.max(0, tokens);
+        }
+
+        /** The count this made, if it made one. */
+        Optional<TokenCount> counted() {
+            return made;
+        }
     }
 }

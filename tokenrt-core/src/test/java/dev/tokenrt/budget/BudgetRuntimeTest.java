@@ -178,9 +178,13 @@ class BudgetRuntimeTest {
         Budget b = Budget.of("acme-day", Scope.TEAM, "acme", Period.DAY, Metric.COST_USD, 100_000_000, Action.DENY);
         registry.put(b);
         Transport t = new Transport(new ProviderResponse(BudgetFixtures.response("ok", Usage.of(11, 10)), true));
-        runtime(t, PriceLookup.of(new CatalogPricing(PricingCatalog.bundled())))
-                .chat(request("gpt-4o-mini", OptionalInt.empty(), false), ACME);
-        assertThat(store.reserves.get(0).get(0).amount()).isEqualTo(11 * 150 + 16_384 * 600);
+        dev.tokenrt.chat.ChatRequest req = request("gpt-4o-mini", OptionalInt.empty(), false);
+        runtime(t, PriceLookup.of(new CatalogPricing(PricingCatalog.bundled()))).chat(req, ACME);
+        // Room to spare: the prompt is held at its free upper bound (no tokenizer run), the output at the model's
+        // maximum from the catalog (16,384 tokens); the settle is exact.
+        long bound = dev.tokenrt.tokens.PromptBound.plainText(req).orElseThrow();
+        assertThat(bound).isGreaterThanOrEqualTo(11);
+        assertThat(store.reserves.get(0).get(0).amount()).isEqualTo(bound * 150 + 16_384 * 600);
         assertThat(state(b)).isEqualTo(new State(11 * 150 + 10 * 600, 0));
         assertThat(ledger.rows.get(0).costNanos()).isEqualTo(11 * 150 + 10 * 600);
     }

@@ -38,6 +38,7 @@ class BudgetStepTest {
     static final Attribution ACME_ALICE = attribution("key-1", "alice", "acme");
     static final long IN = 1000;   // nano-USD per input token on BIG
     static final long OUT = 4000;  // nano-USD per output token on BIG
+    static final long PROMPT_TOKENS = BudgetFixtures.PROMPT.length(); // CHARS counts one token a character
 
     TestClock clock = TestClock.at("2026-05-14T10:00:00Z");
     SpyStore store = new SpyStore(new InMemoryCounterStore(clock));
@@ -103,6 +104,85 @@ class BudgetStepTest {
                 new Hold(key(b, clock.instant()), 10_000_000, 11 * IN + 100 * OUT,
                         Instant.parse("2026-05-15T00:00:00Z"))));
         assertThat(state(b)).isEqualTo(new State(11 * IN + 20 * OUT, 0));
+    }
+
+    // ------------------------------------------------------------ the prompt's free upper bound
+
+    /** The same request as {@link #big}, as it reaches the step when no earlier step counted it. */
+    static Exchange uncounted(int maxTokens) {
+        Exchange ex = big(maxTokens);
+        return new Exchange(ex.requestId(), ex.request(), ex.clientFormat(), ex.clientModel(), ex.attribution(),
+                ex.headers(), ex.arrival(), ex.startNanos(), ex.route(), java.util.Optional.empty(), ex.decisions(),
+                ex.cache());
+    }
+
+    /** CHARS, counting how often it is asked for a prompt. */
+    static final class CountingSpy implements dev.tokenrt.pipeline.TokenCounting {
+        final java.util.concurrent.atomic.AtomicInteger prompts = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public TokenCount prompt(dev.tokenrt.chat.ChatRequest request, String model) {
+            prompts.incrementAndGet();
+            return CHARS.prompt(request, model);
+        }
+
+        @Override
+        public TokenCount completion(String text, String model) {
+            return CHARS.completion(text, model);
+        }
+    }
+
+    @Test
+    void aPlainPromptWithRoomToSpareIsHeldAtItsByteBoundAndNeverCounted() {
+        Budget b = Budget.of("acme-day", Scope.TEAM, "acme", Period.DAY, Metric.COST_USD, 10_000_000, Action.DENY);
+        registry.put(b);
+        CountingSpy counting = new CountingSpy();
+        Exchange ex = uncounted(100);
+        long bound = dev.tokenrt.tokens.PromptBound.plainText(ex.request()).orElseThrow();
+        assertThat(bound).isGreaterThan(PROMPT_TOKENS);
+
+        Outcome o = run(step().counting(counting).build(), ex, complete(Usage.of(11, 20)));
+
+        assertThat(o).isInstanceOf(Outcome.Complete.class);
+        assertThat(counting.prompts).hasValue(0);
+        assertThat(store.reserves).singleElement().satisfies(holds -> assertThat(holds).extracting(Hold::amount)
+                .containsExactly(bound * IN + 100 * OUT));
+        assertThat(state(b)).isEqualTo(new State(11 * IN + 20 * OUT, 0));
+    }
+
+    @Test
+    void whenTheBoundDoesNotFitThePromptIsCountedOnceAndTheExactFigureDecides() {
+        long exactWorst = PROMPT_TOKENS * IN + 100 * OUT;
+        Exchange ex = uncounted(100);
+        long boundWorst = dev.tokenrt.tokens.PromptBound.plainText(ex.request()).orElseThrow() * IN + 100 * OUT;
+        long limit = (exactWorst + boundWorst) / 2; // the exact worst case fits, the bound's does not
+        Budget b = Budget.of("acme-day", Scope.TEAM, "acme", Period.DAY, Metric.COST_USD, limit, Action.DENY);
+        registry.put(b);
+        CountingSpy counting = new CountingSpy();
+
+        Outcome o = run(step().counting(counting).build(), ex, complete(Usage.of(11, 20)));
+
+        assertThat(o).isInstanceOf(Outcome.Complete.class);
+        assertThat(counting.prompts).hasValue(1);
+        assertThat(store.reserves).extracting(holds -> holds.getFirst().amount()).containsExactly(boundWorst, exactWorst);
+        assertThat(upstream).singleElement().satisfies(e -> {
+            assertThat(e.inputCount()).contains(TokenCount.exact(PROMPT_TOKENS));
+            assertThat(e.request().maxTokens()).hasValue(100); // not clamped: the exact figure fits whole
+        });
+        assertThat(state(b)).isEqualTo(new State(11 * IN + 20 * OUT, 0));
+    }
+
+    @Test
+    void whenEvenTheExactFigureDoesNotFitTheClampIsComputedFromIt() {
+        long exactInput = PROMPT_TOKENS * IN;
+        long limit = exactInput + 50 * OUT; // room for 50 output tokens on the exact count
+        Budget b = Budget.of("acme-day", Scope.TEAM, "acme", Period.DAY, Metric.COST_USD, limit, Action.DENY);
+        registry.put(b);
+
+        Outcome o = run(step().counting(new CountingSpy()).build(), uncounted(100), complete(Usage.of(11, 20)));
+
+        assertThat(o).isInstanceOf(Outcome.Complete.class);
+        assertThat(upstream).singleElement().satisfies(e -> assertThat(e.request().maxTokens()).hasValue(50));
     }
 
     @Test

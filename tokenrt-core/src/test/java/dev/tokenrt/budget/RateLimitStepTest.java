@@ -78,4 +78,34 @@ class RateLimitStepTest {
         assertThat(limiter.available(otpm, "key-1")).isEqualTo(1000);
         assertThat(limiter.available(itpm, "key-1")).isEqualTo(1000);
     }
+
+    /** The fixture's exchange as it reaches the step uncounted (no earlier step counts any more). */
+    static Exchange uncounted(Exchange ex) {
+        return new Exchange(ex.requestId(), ex.request(), ex.clientFormat(), ex.clientModel(), ex.attribution(),
+                ex.headers(), ex.arrival(), ex.startNanos(), ex.route(), java.util.Optional.empty(), ex.decisions(),
+                ex.cache());
+    }
+
+    @Test
+    void thePromptIsCountedOnlyForALimitOnInputTokensAndHandedOn() {
+        BudgetStepTest.CountingSpy counting = new BudgetStepTest.CountingSpy();
+        List<Exchange> seen = new java.util.ArrayList<>();
+        Function<Exchange, Outcome> answer = e -> {
+            seen.add(e);
+            return new Outcome.Complete(response("x", Usage.of(11, 4)), e, true);
+        };
+        Exchange ex = uncounted(exchange("big", OptionalInt.of(10), WHO, false));
+
+        GcraRateLimiter outputOnly = new GcraRateLimiter(clock, List.of(otpm));
+        Pipeline.builder().add(new RateLimitStep(outputOnly, counting, 256)).add(c -> answer.apply(c.exchange()))
+                .build().execute(ex);
+        assertThat(counting.prompts).as("no input-token limit: nothing to count").hasValue(0);
+        assertThat(seen.getLast().inputCount()).isEmpty();
+
+        Pipeline.builder().add(new RateLimitStep(limiter, counting, 256)).add(c -> answer.apply(c.exchange()))
+                .build().execute(ex);
+        assertThat(counting.prompts).hasValue(1);
+        assertThat(seen.getLast().inputCount()).contains(dev.tokenrt.tokens.TokenCount.exact(11));
+        assertThat(limiter.available(itpm, "key-1")).isEqualTo(989);
+    }
 }

@@ -139,7 +139,6 @@ public class PipelineTest {
                 .add(new AccountingStep(ledger, CHARS, PRICING, List.of(), System::nanoTime))
                 .add(new RoutingStep(router, p -> new RetryPolicy(2, Duration.ofMillis(100), Duration.ofSeconds(1)),
                         sleeps::add))
-                .add(new CountStep(CHARS))
                 .add(new ProviderCallStep(byName))
                 .build();
     }

@@ -38,7 +38,6 @@ public final class JfrSteps {
             new String[] {"dev.tokenrt.store.ledger", "ledger: queue and writer thread (SQLite)"},
             new String[] {"dev.tokenrt.ledger", "ledger: queue and writer thread (SQLite)"},
             new String[] {"dev.tokenrt.tokens", "counting: prompt tokens"},
-            new String[] {"dev.tokenrt.pipeline.CountStep", "counting: prompt tokens"},
             new String[] {"dev.tokenrt.pipeline.DefaultTokenCounting", "counting: prompt tokens"},
             new String[] {"dev.tokenrt.pricing", "pricing: cost"},
             new String[] {"dev.tokenrt.pipeline.CatalogPricing", "pricing: cost"},
