@@ -120,8 +120,9 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
         sb.append("- Command: `").append(o.command()).append("` (inside `unshare -n`, only loopback up).\n");
         sb.append("- Paths: **direct** (client → fake upstream); **tokenrt-full** (`tokenrt serve --config`, master key ")
                 .append("on, a virtual key `sk-tr-…` made through the admin API and looked up in SQLite on every request, ")
-                .append("local prompt counting, a hard per-project cost_usd/day budget of $1,000,000 reserved and settled ")
-                .append("on every request (SQLite counters; made through the admin API), ")
+                .append("a hard per-project cost_usd/day budget of $1,000,000 reserved and settled on every request ")
+                .append("(embedded counters: in memory, persisted to SQLite; made through the admin API; the prompt held at ")
+                .append("its free upper bound, counted exactly only when a budget is close), ")
                 .append(o.cache() ? "the exact cache on (`cache: {enabled: true}`, its in-process layer; requests at "
                         + "temperature 0 so that each is looked up, and every one a miss as every prompt differs, "
                         + "checked by `x-tokenrt-cache: MISS`), " : "**the exact cache off** (`--cache false`), ")
