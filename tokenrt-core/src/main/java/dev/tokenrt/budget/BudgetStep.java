@@ -101,7 +101,6 @@ public final class BudgetStep implements Interceptor {
      */
     private static final int MAX_CLAMPS = 32;
     private static final int MAX_DEGRADES = 4;
-    /** Per-message framing added to the byte bound used when the prompt could not be counted. */
 
     private final BudgetSource budgets;
     private final CounterStore store;
@@ -324,7 +323,7 @@ public final class BudgetStep implements Interceptor {
         String model = servedModel(ex);
         Optional<ModelPrice> price = prices.find(provider, model);
         OptionalLong bound = ex.inputCount().isEmpty() ? PromptBound.plainText(ex.request()) : OptionalLong.empty();
-        long input = bound.isPresent() ? bound.getAsLong() : inputReserve(ex, model);
+        long input = bound.isPresent() ? bound.getAsLong() : inputReserve(ex);
         boolean outputBounded = applicable.stream()
                 .anyMatch(a -> a.budget().action().isHard() && a.budget().metric() != Metric.REQUESTS);
         long maxOutput;
@@ -420,7 +419,7 @@ public final class BudgetStep implements Interceptor {
      * plus a margin when it is an estimate (Claude and Gemini counts are calibrated, not exact); with no tokenizer
      * for the model, the bytes of its text ({@link PromptBound#anyText}).
      */
-    private long inputReserve(Exchange ex, String model) {
+    private long inputReserve(Exchange ex) {
         Optional<TokenCount> counted = ex.inputCount().or(() -> tryCount(ex));
         if (counted.isEmpty()) {
             return PromptBound.anyText(ex.request());
