@@ -7,7 +7,6 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -153,9 +152,19 @@ public final class MemoryResponseCache implements ResponseCache {
             cache.invalidateAll();
             return n;
         }
+        // Decided and removed in one atomic step per key: the encoder may swap an entry's fresh form for its bytes
+        // at any moment, and a remove(key, value) seen before that swap would then miss the entry and leave it.
         long n = 0;
-        for (Map.Entry<CacheKey, Stored> e : cache.asMap().entrySet()) {
-            if (e.getValue().matches(e.getKey(), which) && cache.asMap().remove(e.getKey(), e.getValue())) {
+        for (CacheKey k : cache.asMap().keySet()) {
+            boolean[] removed = {false};
+            cache.asMap().computeIfPresent(k, (key, v) -> {
+                if (v.matches(key, which)) {
+                    removed[0] = true;
+                    return null;
+                }
+                return v;
+            });
+            if (removed[0]) {
                 n++;
             }
         }

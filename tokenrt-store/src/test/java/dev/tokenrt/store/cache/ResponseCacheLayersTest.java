@@ -45,6 +45,24 @@ class ResponseCacheLayersTest {
         }
 
         @Test
+        void anInvalidationRacingTheEncoderLeavesNothingBehind() {
+            // Each round stores entries and invalidates them at once, while the background encoder is swapping their
+            // fresh form for bytes: a removal decided on the form it saw left an entry whenever the swap came between
+            // (seen in CI as CacheStepTest's layered invalidation leaving one entry).
+            MemoryResponseCache m = (MemoryResponseCache) cache;
+            CachedResponse e = entry("Raced by the encoder", "gpt-4o", Duration.ofMinutes(5), "t");
+            for (int round = 0; round < 300; round++) {
+                for (int i = 0; i < 20; i++) {
+                    m.put(new CacheKey("project:a", "r" + round + "-" + i), e);
+                }
+                assertThat(m.invalidate(dev.tokenrt.cache.Invalidation.namespace("project:a"))).as("round %d", round)
+                        .isEqualTo(20);
+                assertThat(m.encoded(5_000)).isTrue();
+                assertThat(m.size()).as("round %d", round).isZero();
+            }
+        }
+
+        @Test
         void evictsToStayWithinItsSize() {
             // Answers that do not compress (random letters): each entry weighs about its 1,000 deflated bytes.
             java.util.SplittableRandom r = new java.util.SplittableRandom(1);
