@@ -46,7 +46,7 @@ import java.util.function.Function;
  * rate limits, budgets) → the provider call.
  *
  * <p>Counting is not a step of its own. Counting every prompt was the dearest thing the gateway did before the
- * call (16% of its CPU at 2,000 requests/s for 122-token prompts, 4 ms a request for 20,000-token ones) while most
+ * call (16% of its CPU at 1,500 requests/s for 122-token prompts, 4 ms a request for 20,000-token ones) while most
  * requests never use the figure: the provider reports usage, and a budget with room to spare holds against a free
  * upper bound ({@link dev.tokenrt.tokens.PromptBound}). Each consumer counts once, only when it must: the budget
  * step when the bound does not fit, the rate-limit step when a limit on input tokens applies, accounting and the
