@@ -82,7 +82,8 @@ final class RedisConnection implements AutoCloseable {
             source.append(resource(r));
         }
         try {
-            return new Script(name, source.toString(), redis.scriptLoad(source.toString()));
+            return new Script(name, source.toString(),
+                    RedisClients.atStartup(connection, () -> redis.scriptLoad(source.toString())));
         } catch (RedisException e) {
             throw unavailable(what, "load " + name, where, e);
         }

@@ -92,8 +92,6 @@ public final class RedisResponseCache implements ResponseCache, FlightCoordinato
     }
 
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-    /** How long the start-up script loads may take. */
-    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(5);
 
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
@@ -116,17 +114,9 @@ public final class RedisResponseCache implements ResponseCache, FlightCoordinato
         this.tagBytes = tag.getBytes(StandardCharsets.UTF_8);
         this.clock = opts.clock();
         String common = resource("common.lua");
-        // Loading the scripts happens once, at start, often while the process is busy starting everything else: it
-        // gets a start-up allowance rather than the per-request timeout (200 ms by default), which a loaded machine
-        // can miss once (seen in CI) and which would then fail the whole start.
-        connection.setTimeout(opts.commandTimeout().compareTo(SETUP_TIMEOUT) > 0 ? opts.commandTimeout() : SETUP_TIMEOUT);
-        try {
-            this.put = load("put", common + resource("put.lua"));
-            this.invalidate = load("invalidate", common + resource("invalidate.lua"));
-            this.sweep = load("sweep", common + resource("sweep.lua"));
-        } finally {
-            connection.setTimeout(opts.commandTimeout());
-        }
+        this.put = load("put", common + resource("put.lua"));
+        this.invalidate = load("invalidate", common + resource("invalidate.lua"));
+        this.sweep = load("sweep", common + resource("sweep.lua"));
     }
 
     /**
@@ -161,7 +151,7 @@ public final class RedisResponseCache implements ResponseCache, FlightCoordinato
 
     private Script load(String name, String source) {
         try {
-            return new Script(name, source, redis.scriptLoad(source));
+            return new Script(name, source, RedisClients.atStartup(connection, () -> redis.scriptLoad(source)));
         } catch (RedisException e) {
             throw failed("script load", where, e);
         }

@@ -5,12 +5,14 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * How every Redis store (budget counters, rate limits, the response cache) sets up its Lettuce client: bounded
@@ -39,9 +41,34 @@ public final class RedisClients {
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
-                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                // Commands time out after their connection's timeout (the URI's, set above), not a fixed one, so that
+                // start-up work can be given more (see atStartup): with a fixed TimeoutOptions a connection's
+                // setTimeout changed nothing and a script load still failed at the per-request timeout.
+                .timeoutOptions(TimeoutOptions.builder().timeoutCommands(true).connectionTimeout().build())
                 .build());
         return new Client(client, where);
+    }
+
+    /** The least a start-up command (loading a script) is given, whatever the per-request timeout. */
+    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * Runs start-up work on a connection nothing else uses yet (loading the store's scripts) with at least
+     * {@link #STARTUP_TIMEOUT} a command, then gives the connection its own timeout back. Start-up often runs while
+     * the process is busy starting everything else, and the per-request timeout (200 ms for the cache by default) that
+     * a loaded machine misses once would fail the whole start (seen in CI).
+     */
+    public static <T> T atStartup(StatefulConnection<?, ?> connection, Supplier<T> work) {
+        Duration normal = connection.getTimeout();
+        if (normal.compareTo(STARTUP_TIMEOUT) >= 0) {
+            return work.get();
+        }
+        connection.setTimeout(STARTUP_TIMEOUT);
+        try {
+            return work.get();
+        } finally {
+            connection.setTimeout(normal);
+        }
     }
 
     /** A Lua script kept beside {@code anchor} on the class path. */
