@@ -201,7 +201,7 @@ public final class BudgetStep implements Interceptor {
             if (plan.inputBounded()) {
                 // The free bound did not fit: count exactly (what the bound saved us on every request that fits) and
                 // decide on the real figure.
-                Optional<TokenCount> exact = tryCount(ex);
+                Optional<TokenCount> exact = UsageEstimate.prompt(ex, counting);
                 if (exact.isPresent()) {
                     ex = ex.withInputCount(exact.get());
                     base = base.withInputCount(exact.get());
@@ -420,7 +420,7 @@ public final class BudgetStep implements Interceptor {
      * for the model, the bytes of its text ({@link PromptBound#anyText}).
      */
     private long inputReserve(Exchange ex) {
-        Optional<TokenCount> counted = ex.inputCount().or(() -> tryCount(ex));
+        Optional<TokenCount> counted = ex.inputCount().or(() -> UsageEstimate.prompt(ex, counting));
         if (counted.isEmpty()) {
             return PromptBound.anyText(ex.request());
         }
@@ -431,14 +431,6 @@ public final class BudgetStep implements Interceptor {
         return ceilDiv(Math.multiplyExact(c.tokens(), 100L + inexactInputMarginPercent), 100);
     }
 
-    /** The prompt counted for the served model; empty when no tokenizer knows it. */
-    private Optional<TokenCount> tryCount(Exchange ex) {
-        try {
-            return Optional.of(counting.prompt(ex.request(), servedModel(ex)));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
-    }
 
     /**
      * The most {@code input} prompt tokens and {@code output} generated tokens can cost: the larger of

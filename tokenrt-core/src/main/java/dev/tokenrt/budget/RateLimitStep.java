@@ -54,7 +54,7 @@ public final class RateLimitStep implements Interceptor {
         Exchange ex = chain.exchange();
         String model = UsageEstimate.servedModel(ex);
         // Counted only if a limit on input tokens applies (and then handed on, so no later step counts again).
-        LazyCount input = new LazyCount(ex, model, counting);
+        LazyCount input = new LazyCount(ex, counting);
         long output = ex.request().maxTokens().isPresent() ? ex.request().maxTokens().getAsInt() : defaultOutputReserve;
         GcraRateLimiter.Decision d;
         try {
@@ -134,34 +134,28 @@ public final class RateLimitStep implements Interceptor {
     /** The prompt's tokens, counted at most once and only when asked: the pipeline's count if it has one. */
     private static final class LazyCount implements LongSupplier {
         private final Exchange ex;
-        private final String model;
         private final TokenCounting counting;
         private Optional<TokenCount> made = Optional.empty();
-        private long tokens = -1;
+        private boolean asked;
 
-        LazyCount(Exchange ex, String model, TokenCounting counting) {
+        LazyCount(Exchange ex, TokenCounting counting) {
             this.ex = ex;
-            this.model = model;
             this.counting = counting;
-            ex.inputCount().ifPresent(c -> tokens = c.tokens());
         }
 
         @Override
         public long getAsLong() {
-            if (tokens < 0) {
-                try {
-                    made = Optional.of(counting.prompt(ex.request(), model));
-                    tokens = made.get().tokens();
-                } catch (RuntimeException e) {
-                    tokens = 0; // no tokenizer for the model: the settle corrects to the provider's figure
-                }
+            if (ex.inputCount().isEmpty() && !asked) {
+                asked = true;
+                made = UsageEstimate.prompt(ex, counting);
             }
-            return tokens;
+            // No tokenizer for the model: 0, and the settle corrects to the provider's figure.
+            return known();
         }
 
         /** The tokens if counted, else 0: a fallback that costs nothing (the settle counts when it must). */
         long known() {
-            return Math.max(0, tokens);
+            return ex.inputCount().or(() -> made).map(TokenCount::tokens).orElse(0L);
         }
 
         /** The count this made, if it made one. */

@@ -5,8 +5,10 @@ import dev.tokenrt.chat.Part;
 import dev.tokenrt.pipeline.Exchange;
 import dev.tokenrt.pipeline.Outcome;
 import dev.tokenrt.pipeline.TokenCounting;
+import dev.tokenrt.tokens.TokenCount;
 import dev.tokenrt.usage.Usage;
 import dev.tokenrt.usage.UsageSource;
+import java.util.Optional;
 
 /**
  * The usage a step settles at when the provider reported none, counted the way the accounting step counts
@@ -20,6 +22,15 @@ final class UsageEstimate {
 
     static String servedModel(Exchange ex) {
         return ex.route().map(Exchange.Route::upstreamModel).orElse(ex.request().model());
+    }
+
+    /** The prompt counted for the served model; empty when no tokenizer or estimator knows the model. */
+    static Optional<TokenCount> prompt(Exchange ex, TokenCounting counting) {
+        try {
+            return Optional.of(counting.prompt(ex.request(), servedModel(ex)));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     static Usage of(Outcome.Complete c, TokenCounting counting, long fallbackInput) {
