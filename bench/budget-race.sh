@@ -79,7 +79,7 @@ opts=(--runs "$runs" --redis "$redis" --pg "$pg" --work-dir "$work" "$@")
     race --scenario multi --max-tokens "$mt" --redis-timeout-ms 2000
     echo
   done
-  echo "## A loose max_tokens=256 (the hold 16 times the answer) with action: queue"
+  echo "## A loose max_tokens=256 (the hold 14 times the answer) with action: queue"
   echo
   echo "A denied request is lost to the budget even when the holds that crowded it out settle far below their worst"
   echo "case; with \`action: queue\` it waits (polling every second, up to budgets.queue_max_wait_ms, 30 s) for them to"
