@@ -85,6 +85,12 @@ final class BudgetFixtures {
                 .withInputCount(TokenCount.exact(PROMPT.length()));
     }
 
+    /** An exchange as it reaches a step when no earlier step counted its prompt (the pipeline counts lazily). */
+    static Exchange uncounted(Exchange ex) {
+        return new Exchange(ex.requestId(), ex.request(), ex.clientFormat(), ex.clientModel(), ex.attribution(),
+                ex.headers(), ex.arrival(), ex.startNanos(), ex.route(), Optional.empty(), ex.decisions(), ex.cache());
+    }
+
     static ChatResponse response(String text, dev.tokenrt.usage.Usage usage) {
         return new ChatResponse("r1", "m", List.of(new Part.Text(text)), StopReason.STOP, usage, 0);
     }

@@ -110,10 +110,7 @@ class BudgetStepTest {
 
     /** The same request as {@link #big}, as it reaches the step when no earlier step counted it. */
     static Exchange uncounted(int maxTokens) {
-        Exchange ex = big(maxTokens);
-        return new Exchange(ex.requestId(), ex.request(), ex.clientFormat(), ex.clientModel(), ex.attribution(),
-                ex.headers(), ex.arrival(), ex.startNanos(), ex.route(), java.util.Optional.empty(), ex.decisions(),
-                ex.cache());
+        return BudgetFixtures.uncounted(big(maxTokens));
     }
 
     /** CHARS, counting how often it is asked for a prompt. */

@@ -79,13 +79,6 @@ class RateLimitStepTest {
         assertThat(limiter.available(itpm, "key-1")).isEqualTo(1000);
     }
 
-    /** The fixture's exchange as it reaches the step uncounted (no earlier step counts any more). */
-    static Exchange uncounted(Exchange ex) {
-        return new Exchange(ex.requestId(), ex.request(), ex.clientFormat(), ex.clientModel(), ex.attribution(),
-                ex.headers(), ex.arrival(), ex.startNanos(), ex.route(), java.util.Optional.empty(), ex.decisions(),
-                ex.cache());
-    }
-
     @Test
     void thePromptIsCountedOnlyForALimitOnInputTokensAndHandedOn() {
         BudgetStepTest.CountingSpy counting = new BudgetStepTest.CountingSpy();
@@ -94,7 +87,7 @@ class RateLimitStepTest {
             seen.add(e);
             return new Outcome.Complete(response("x", Usage.of(11, 4)), e, true);
         };
-        Exchange ex = uncounted(exchange("big", OptionalInt.of(10), WHO, false));
+        Exchange ex = BudgetFixtures.uncounted(exchange("big", OptionalInt.of(10), WHO, false));
 
         GcraRateLimiter outputOnly = new GcraRateLimiter(clock, List.of(otpm));
         Pipeline.builder().add(new RateLimitStep(outputOnly, counting, 256)).add(c -> answer.apply(c.exchange()))
