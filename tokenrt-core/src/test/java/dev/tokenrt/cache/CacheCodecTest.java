@@ -35,11 +35,38 @@ class CacheCodecTest {
     }
 
     @Test
+    void aSmallEntryIsKeptPlainAndALargeOneDeflated() {
+        CachedResponse small = sample("hi");
+        byte[] plain = CacheCodec.encode(small);
+        assertThat(plain.length).isLessThan(CacheCodec.DEFLATE_FROM_BYTES);
+        assertThat(new String(plain, java.nio.charset.StandardCharsets.UTF_8)).startsWith("{\"v\":1,");
+        assertThat(CacheCodec.decode(plain)).isEqualTo(small);
+        CachedResponse large = sample("x".repeat(CacheCodec.DEFLATE_FROM_BYTES));
+        byte[] deflated = CacheCodec.encode(large);
+        assertThat(deflated[0]).isEqualTo((byte) 0x78); // zlib's header
+        assertThat(CacheCodec.decode(deflated)).isEqualTo(large);
+    }
+
+    @Test
+    void reusedDeflatersAndInflatersGiveTheSameBytesAfterFailures() {
+        CachedResponse c = sample("The answer is forty-two. ".repeat(100));
+        byte[] first = CacheCodec.encode(c);
+        for (int i = 0; i < 20; i++) { // more rounds than the pools hold, with failed inflates between
+            assertThatThrownBy(() -> CacheCodec.decode(java.util.Arrays.copyOf(first, first.length / 2)))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(CacheCodec.encode(c)).isEqualTo(first);
+            assertThat(CacheCodec.decode(first)).isEqualTo(c);
+        }
+    }
+
+    @Test
     void garbageAndTruncatedEntriesAreRefused() {
-        byte[] bytes = CacheCodec.encode(sample("hi"));
+        byte[] bytes = CacheCodec.encode(sample("hi ".repeat(200)));
         byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length / 2);
         assertThatThrownBy(() -> CacheCodec.decode(truncated)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CacheCodec.decode("not deflated".getBytes())).isInstanceOf(IllegalArgumentException.class);
+        byte[] plainTruncated = java.util.Arrays.copyOf(CacheCodec.encode(sample("hi")), 40);
+        assertThatThrownBy(() -> CacheCodec.decode(plainTruncated)).hasMessageContaining("not valid JSON");
         assertThatThrownBy(() -> CacheCodec.decode(deflate("{\"v\":99}".getBytes())))
                 .hasMessageContaining("unknown format");
     }
