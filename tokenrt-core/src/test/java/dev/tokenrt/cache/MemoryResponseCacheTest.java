@@ -1,0 +1,64 @@
+package dev.tokenrt.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** The memory layer's background encoding: entries turn into bytes in rounds, without anyone asking. */
+class MemoryResponseCacheTest {
+
+    private final Clock clock = Clock.fixed(Instant.parse("2026-06-01T10:30:00Z"), ZoneOffset.UTC);
+
+    @Test
+    void storedEntriesAreEncodedByTheNextRoundOnTheirOwn() throws InterruptedException {
+        MemoryResponseCache m = new MemoryResponseCache(64L << 20, clock);
+        try {
+            CachedResponse large = CacheCodecTest.sample("The answer is forty-two. ".repeat(400));
+            CachedResponse small = CacheCodecTest.sample("hi");
+            for (int i = 0; i < 50; i++) {
+                m.put(new CacheKey("project:a", "large" + i), large);
+                m.put(new CacheKey("project:a", "small" + i), small);
+            }
+            long fresh = m.weightedBytes();
+            // No call to encoded(): the round scheduled by the first put encodes them all (deflating the large).
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (m.weightedBytes() > fresh / 4 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(m.weightedBytes()).isLessThan(fresh / 4);
+            for (int i = 0; i < 50; i++) {
+                assertThat(m.get(new CacheKey("project:a", "large" + i), clock.instant())).contains(large);
+                assertThat(m.get(new CacheKey("project:a", "small" + i), clock.instant())).contains(small);
+            }
+            // A later put starts another round.
+            m.put(new CacheKey("project:a", "later"), large);
+            long withLater = m.weightedBytes();
+            deadline = System.nanoTime() + 5_000_000_000L;
+            while (m.weightedBytes() >= withLater && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(m.weightedBytes()).isLessThan(withLater);
+            assertThat(m.get(new CacheKey("project:a", "later"), clock.instant())).contains(large);
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void encodedEncodesAtOnceAndWaits() {
+        MemoryResponseCache m = new MemoryResponseCache(64L << 20, clock);
+        try {
+            CachedResponse large = CacheCodecTest.sample("The answer is forty-two. ".repeat(400));
+            m.put(new CacheKey("project:a", "k"), large);
+            long fresh = m.weightedBytes();
+            assertThat(m.encoded(5_000)).isTrue();
+            assertThat(m.weightedBytes()).isLessThan(fresh / 4);
+            assertThat(m.encoded(5_000)).isTrue(); // nothing left: true at once
+        } finally {
+            m.close();
+        }
+    }
+}
