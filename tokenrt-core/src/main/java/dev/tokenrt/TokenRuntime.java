@@ -20,12 +20,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
@@ -94,9 +95,21 @@ public final class TokenRuntime implements AutoCloseable {
                 clock.instant(), System.nanoTime()));
     }
 
+    /**
+     * A new request id: {@code req_}, then 32 hex digits: the Unix time in milliseconds (12) and 80 random bits (20).
+     * Ordered by time, like a version-7 UUID, so the ledger's primary-key index grows at its end: random ids put
+     * each row on a random page of that index, one more page to write per row. The random bits come from
+     * {@link ThreadLocalRandom}, not {@code UUID.randomUUID}'s SecureRandom (SHA-1 and reads of /dev/urandom
+     * under one lock, 1 % of the gateway's CPU): an id must be unique, not unguessable (it is no credential).
+     * The time is the system's, not the runtime's clock: it orders ids and means nothing else.
+     */
     public static String newRequestId() {
-        return "req_" + UUID.randomUUID().toString().replace("-", "");
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return "req_" + HEX.toHexDigits(System.currentTimeMillis()).substring(4) + HEX.toHexDigits(random.nextLong())
+                + HEX.toHexDigits((short) random.nextInt());
     }
+
+    private static final HexFormat HEX = HexFormat.of();
 
     public Clock clock() {
         return clock;

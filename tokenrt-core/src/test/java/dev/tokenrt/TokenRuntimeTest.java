@@ -63,4 +63,20 @@ class TokenRuntimeTest {
             assertThat(ledger.rows.get(1).usage().outputTokens()).isLessThanOrEqualTo(20).isPositive();
         }
     }
+
+    @Test
+    void requestIdsAreUniqueAndOrderedByTime() throws InterruptedException {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 100_000; i++) {
+            String id = TokenRuntime.newRequestId();
+            assertThat(id).matches("req_[0-9a-f]{32}");
+            assertThat(seen.add(id)).as("duplicate %s", id).isTrue();
+        }
+        String before = TokenRuntime.newRequestId();
+        Thread.sleep(3);
+        String after = TokenRuntime.newRequestId();
+        assertThat(after).isGreaterThan(before); // a later millisecond sorts after, whatever the random part
+        long millis = Long.parseLong(after.substring(4, 16), 16);
+        assertThat(millis).isBetween(System.currentTimeMillis() - 60_000, System.currentTimeMillis());
+    }
 }
