@@ -118,7 +118,12 @@ public final class LayeredResponseCache implements ResponseCache {
 
     /** Waits until {@code pool} has nothing queued or running, or {@code deadlineNanos} passes; true if idle. */
     static boolean awaitIdle(ThreadPoolExecutor pool, long deadlineNanos) {
-        while (!pool.getQueue().isEmpty() || pool.getActiveCount() > 0) {
+        return await(() -> pool.getQueue().isEmpty() && pool.getActiveCount() == 0, deadlineNanos);
+    }
+
+    /** Polls {@code done} every millisecond until it holds or {@code deadlineNanos} passes; true if it held. */
+    static boolean await(java.util.function.BooleanSupplier done, long deadlineNanos) {
+        while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadlineNanos) {
                 return false;
             }

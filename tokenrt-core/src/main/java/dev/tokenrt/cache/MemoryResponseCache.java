@@ -182,7 +182,6 @@ public final class MemoryResponseCache implements ResponseCache {
 
     /** Encodes every entry stored so far now, not at the round's time, and waits for it (tests, benchmarks). */
     public boolean encoded(long timeoutMillis) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         if (unencoded.get() > 0) {
             try {
                 encoder.execute(this::encodeRound);
@@ -190,18 +189,7 @@ public final class MemoryResponseCache implements ResponseCache {
                 return false;
             }
         }
-        while (unencoded.get() > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
+        return LayeredResponseCache.await(() -> unencoded.get() == 0, System.nanoTime() + timeoutMillis * 1_000_000L);
     }
 
     @Override
