@@ -21,6 +21,7 @@ import dev.tokenrt.keys.Authentication;
 import dev.tokenrt.keys.KeySecrets;
 import dev.tokenrt.keys.KeyStore;
 import dev.tokenrt.keys.VirtualKey;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -399,7 +400,8 @@ public final class GatewayServer implements AutoCloseable {
         });
         req.endHandler(v -> {
             if (!tooBig.get()) {
-                workers.execute(() -> then.accept(body));
+                Context home = Vertx.currentContext(); // this request's event loop: its provider calls run there too
+                workers.execute(() -> UpstreamHttp.onBehalfOf(home, () -> then.accept(body)));
             }
         });
         req.exceptionHandler(e -> LOG.debug("request body failed: {}", e.toString()));
