@@ -61,6 +61,9 @@ public final class GatewayServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
 
+    /** The most a request body's buffer is sized to up front, from its Content-Length. */
+    private static final int PRESIZE_MAX = 1 << 20;
+
     private final GatewayConfig config;
     private final TokenRuntime runtime;
     private final TokenCounting counting;
@@ -371,9 +374,11 @@ public final class GatewayServer implements AutoCloseable {
     private void withBody(HttpServerRequest req, ClientFace face, Consumer<Buffer> then) {
         String len = req.getHeader("content-length");
         long max = config.maxBodyBytes();
+        long declared = -1;
         if (len != null) {
             try {
-                if (Long.parseLong(len.trim()) > max) {
+                declared = Long.parseLong(len.trim());
+                if (declared > max) {
                     // Answer at once and close after the answer: the client is told not to reuse the connection.
                     req.response().putHeader("connection", "close");
                     fail(req.response(), face, tooLarge(max), "");
@@ -384,7 +389,10 @@ public final class GatewayServer implements AutoCloseable {
                 return;
             }
         }
-        Buffer body = Buffer.buffer();
+        // Sized by Content-Length when given: growing by doubling from Netty's 256 bytes copied a 20,000-token
+        // prompt nine times over as it arrived. At most 1 MiB up front, so that a client announcing a large body
+        // and sending it slowly (or never) does not make us hold the memory before the bytes come.
+        Buffer body = declared > 0 ? Buffer.buffer((int) Math.min(declared, PRESIZE_MAX)) : Buffer.buffer();
         AtomicBoolean tooBig = new AtomicBoolean();
         req.handler(chunk -> {
             if (tooBig.get()) {

@@ -1,11 +1,11 @@
 package dev.tokenrt.gateway;
 
 import dev.tokenrt.sse.SseEvent;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenrt.chat.ChatEvent;
 import dev.tokenrt.chat.ChatRequest;
+import dev.tokenrt.chat.Part;
 import dev.tokenrt.pipeline.EventStream;
 import dev.tokenrt.pipeline.UpstreamException;
 import dev.tokenrt.provider.AnthropicMessagesFormat;
@@ -81,13 +81,49 @@ final class HttpTransport implements ProviderTransport {
         return config.name();
     }
 
-    private Buffer body(ChatRequest request, String upstreamModel) {
+    /**
+     * The request in the provider's format, written straight into the buffer that is sent, sized up front from
+     * the request's text. {@code writeValueAsBytes} gathered the JSON in a list of segments, joined them into one
+     * array and Vert.x copied that again into its own buffer: three copies of a 20,000-token prompt (~80 kB), about
+     * 5 % of the gateway's CPU on such prompts (JFR, chat-large at 250 requests/s).
+     */
+    Buffer body(ChatRequest request, String upstreamModel) {
         ObjectNode body = format.writeRequest(request, upstreamModel);
-        try {
-            return Buffer.buffer(GatewayServer.JSON.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
+        Buffer out = Buffer.buffer(sizeHint(request));
+        try (java.io.OutputStream stream = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                out.appendByte((byte) b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                out.appendBytes(b, off, len);
+            }
+        }) {
+            GatewayServer.JSON.writeValue(stream, body);
+        } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+        return out;
+    }
+
+    /** Room for the request's text plus its JSON around it; the buffer grows if escapes or images need more. */
+    static int sizeHint(ChatRequest request) {
+        long n = 512;
+        for (var m : request.messages()) {
+            n += 64;
+            for (Part p : m.parts()) {
+                n += switch (p) {
+                    case Part.Text t -> t.text().length();
+                    case Part.ToolResult r -> r.content().length();
+                    case Part.ToolCall c -> c.arguments().length() + 64;
+                    case Part.Thinking th -> th.text().length() + th.signature().length();
+                    case Part.Image i -> i.url().length();
+                };
+            }
+        }
+        return (int) Math.min(n + n / 8, 1 << 24);
     }
 
     @Override
