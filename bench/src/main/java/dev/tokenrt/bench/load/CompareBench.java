@@ -537,13 +537,20 @@ public final class CompareBench {
         boolean sat = p != Path3.DIRECT && saturated(r, direct.map(Row::result));
         Row row = new Row(k, p, rep, promptTokens.get(k), r, window.serverCpuPercent(), window.serverRssKb(),
                 window.benchCpuPercent(), window.otherCpuPercent(), attempt, sat);
-        log(String.format(Locale.ROOT, "  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f ms%s%s%s%s",
+        long measuredOk = Math.max(1, r.ok());
+        String perRequest = window.serverSwitches().isPresent() && row.cpuPercent().isPresent()
+                ? String.format(Locale.ROOT, " (%.0f µs a request, %.1f context switches a request)",
+                        row.cpuPercent().getAsDouble() * 1e4 * options.duration().toSeconds() / measuredOk,
+                        (double) window.serverSwitches().getAsLong() / measuredOk)
+                : "";
+        log(String.format(Locale.ROOT, "  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f ms%s%s%s%s%s",
                 r.sent(), r.ok(), r.okPerSecond(), r.errors(), r.latency().p50() / 1000.0, r.latency().p99() / 1000.0,
                 r.latency().p999() / 1000.0,
                 k.stream ? String.format(Locale.ROOT, "; first chunk p50 %.3f p99 %.3f", r.firstChunk().p50() / 1000.0,
                         r.firstChunk().p99() / 1000.0) : "",
                 row.cpuPercent().isPresent() ? String.format(Locale.ROOT, "; server CPU %.0f%%",
                         row.cpuPercent().getAsDouble()) : "",
+                perRequest,
                 row.otherCpuPercent().isPresent() ? String.format(Locale.ROOT, "; other %.0f%%",
                         row.otherCpuPercent().getAsDouble()) : "",
                 sat ? "; SATURATED" : ""));

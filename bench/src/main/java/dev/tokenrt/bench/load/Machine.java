@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,6 +60,8 @@ final class Machine {
         private long wall1;
         private long server0 = -1;
         private long server1 = -1;
+        private long switches0 = -1;
+        private long switches1 = -1;
         private long bench0 = -1;
         private long bench1 = -1;
         private long ours0;
@@ -76,6 +79,7 @@ final class Machine {
         public void measuring() {
             wall0 = System.nanoTime();
             server0 = server.flatMap(ServerProcess::cpuNanos).orElse(-1L);
+            switches0 = server.flatMap(sp -> ProcStats.contextSwitches(sp.pid())).orElse(-1L);
             bench0 = ProcStats.cpuNanos(self).orElse(-1L);
             ours0 = cpuOf(ours);
             machine0 = ProcStats.machineBusyNanos().orElse(-1L);
@@ -85,6 +89,7 @@ final class Machine {
         public void measured() {
             wall1 = System.nanoTime();
             server1 = server.flatMap(ServerProcess::cpuNanos).orElse(-1L);
+            switches1 = server.flatMap(sp -> ProcStats.contextSwitches(sp.pid())).orElse(-1L);
             bench1 = ProcStats.cpuNanos(self).orElse(-1L);
             ours1 = cpuOf(ours);
             machine1 = ProcStats.machineBusyNanos().orElse(-1L);
@@ -99,6 +104,11 @@ final class Machine {
         OptionalDouble serverCpuPercent() {
             return server0 >= 0 && server1 >= 0 ? OptionalDouble.of(100.0 * (server1 - server0) / 1e9 / seconds())
                     : OptionalDouble.empty();
+        }
+
+        /** The server's context switches over the window, all threads. */
+        OptionalLong serverSwitches() {
+            return switches0 >= 0 && switches1 >= switches0 ? OptionalLong.of(switches1 - switches0) : OptionalLong.empty();
         }
 
         OptionalDouble benchCpuPercent() {
