@@ -88,8 +88,8 @@ public final class CompareBench {
     record Options(List<Path3> paths, Map<Kind, List<Double>> rates, int repeats, Duration warmup, Duration duration,
             Duration jitWarmup, int upstreamLatencyMs, int chunks, int streamChunkIntervalMs, int pool, int smallTokens,
             int largeTokens, double quietPercent, Duration quietWait, int attempts, String model, Path cliJar, Path portkeyDir, String node,
-            boolean cache, Duration soak, double soakRate, List<String> fullJavaOptions, Path outDir, String tag,
-            String command) {
+            boolean cache, Duration soak, double soakRate, Duration soakLiveEvery, List<String> fullJavaOptions,
+            Path outDir, String tag, String command) {
 
         static Options parse(String[] args) {
             Map<String, String> m = Args.parse(args);
@@ -129,6 +129,7 @@ public final class CompareBench {
                     Boolean.parseBoolean(Args.take(m, "cache", "true")),
                     Duration.ofSeconds(Long.parseLong(Args.take(m, "soak-s", "0"))),
                     Double.parseDouble(Args.take(m, "soak-rate", "2000")),
+                    Duration.ofSeconds(Long.parseLong(Args.take(m, "soak-live-every-s", "0"))),
                     Args.words(Args.take(m, "full-java-opts", "")),
                     Path.of(Args.take(m, "out-dir", "bench/results")),
                     Args.take(m, "tag", ""),
@@ -146,13 +147,16 @@ public final class CompareBench {
                                 [--small-tokens 100] [--large-tokens 20000] [--quiet-percent 25] [--quiet-wait-s 120] [--attempts 3]
                                 [--model gpt-4o-mini] [--cli-jar tokenrt-cli/target/tokenrt-cli.jar]
                                 [--portkey-dir ~/.cache/tokenrt/portkey] [--node node] [--cache true]
-                                [--soak-s 0] [--soak-rate 2000] [--full-java-opts "..."]
+                                [--soak-s 0] [--soak-rate 2000] [--soak-live-every-s 0] [--full-java-opts "..."]
                                 [--out-dir bench/results] [--tag NAME] [--command "how it was run"]
               --rates "" runs no comparison (a soak alone). Each scenario's rates go up in order; a gateway that
               saturated at one rate (throughput under 95%% of the offered rate, more than 1%% errors, or a median
               latency above twice the direct path's) is not run at the higher rates of that repeat. The machine may
               be shared: each run waits (up to --quiet-wait-s) until other processes use less than --quiet-percent of one
-              core, and a run during which they used more is run again, up to --attempts times.""".formatted(DEFAULT_RATES);
+              core, and a run during which they used more is run again, up to --attempts times.
+              --soak-live-every-s N forces a full collection in the gateway (jcmd GC.run) between soak windows about
+              every N seconds and reports the live heap each left: whether memory grows, without waiting for G1 to
+              mark on its own. The pauses fall between windows, so no measured request waits for them.""".formatted(DEFAULT_RATES);
 
     /** One measured run. */
     record Row(Kind kind, Path3 path, int repeat, int promptTokens, LoadResult result, OptionalDouble cpuPercent,

@@ -209,6 +209,8 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 .append(s.liveBeforeMib().isPresent() && s.liveAfterMib().isPresent()
                         ? String.format(Locale.ROOT, ", live heap after a full GC %.0f → %.0f MiB",
                                 s.liveBeforeMib().getAsDouble(), s.liveAfterMib().getAsDouble()) : "")
+                .append(s.liveDuring().isEmpty() ? "" : String.format(Locale.ROOT,
+                        ", live heap over the second half %+.2f MiB/min", s.liveSlopeSecondHalf()))
                 .append(".\n"));
         sb.append('\n');
     }
@@ -296,6 +298,15 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 .append(s.liveBeforeMib().isPresent() ? String.format(Locale.ROOT, "%.0f", s.liveBeforeMib().getAsDouble()) : "?")
                 .append(" → ").append(s.liveAfterMib().isPresent() ? String.format(Locale.ROOT, "%.0f", s.liveAfterMib().getAsDouble()) : "?")
                 .append(" MiB.\n");
+        if (!s.liveDuring().isEmpty()) {
+            sb.append("- Live heap after full collections between windows (minute: MiB): ");
+            for (Soak.Point p : s.liveDuring()) {
+                sb.append(String.format(Locale.ROOT, "%.1f: %.0f, ", p.minutes(), p.mib()));
+            }
+            sb.append(String.format(Locale.ROOT, "end: %s; slope over the second half %+.3f MiB/min.\n",
+                    s.liveAfterMib().isPresent() ? String.format(Locale.ROOT, "%.0f", s.liveAfterMib().getAsDouble()) : "?",
+                    s.liveSlopeSecondHalf()));
+        }
         sb.append("- Resident memory, sampled every 5 s (").append(s.rss().size()).append(" samples): slope ")
                 .append(String.format(Locale.ROOT, "%+.3f", s.rssSlope())).append(" MiB/min")
                 .append(s.rss().isEmpty() ? "" : String.format(Locale.ROOT, " (first %.0f MiB, last %.0f MiB, max %.0f MiB)",

@@ -19,8 +19,10 @@ import java.util.regex.Pattern;
 /**
  * The full pipeline held at one rate for a long time, measured in back-to-back one-minute windows, with the
  * gateway's resident memory sampled every five seconds and its heap after every collection read from its GC log.
- * A full collection ({@code jcmd GC.run}) just before and just after gives the live heap at both ends. Memory that
- * grows shows as a positive slope (least squares over the soak, MiB a minute).
+ * A full collection ({@code jcmd GC.run}) just before and just after gives the live heap at both ends, and, when
+ * asked, more between windows: the live heap along the way, which says whether memory grows without waiting for G1
+ * to start a marking cycle on its own (on a large heap it may not within ten minutes). Memory that grows shows as a
+ * positive slope (least squares over the soak, MiB a minute).
  */
 final class Soak {
 
@@ -36,7 +38,8 @@ final class Soak {
     }
 
     record Result(double rate, Duration length, List<Window> windows, List<Point> rss, List<Point> heapAfterGc,
-            OptionalDouble liveBeforeMib, OptionalDouble liveAfterMib, long youngPauses, double maxPauseMs) {
+            OptionalDouble liveBeforeMib, OptionalDouble liveAfterMib, List<Point> liveDuring, long youngPauses,
+            double maxPauseMs) {
 
         long errors() {
             return windows.stream().mapToLong(w -> w.result().errorCount()).sum();
@@ -52,6 +55,14 @@ final class Soak {
 
         double heapSlope() {
             return slope(heapAfterGc);
+        }
+
+        /** The live heap over the second half of the soak (probes between windows and the one at the end). */
+        double liveSlopeSecondHalf() {
+            double half = length.toSeconds() / 120.0;
+            List<Point> ps = new ArrayList<>(liveDuring.stream().filter(p -> p.minutes() >= half).toList());
+            liveAfterMib.ifPresent(v -> ps.add(new Point(length.toSeconds() / 60.0, v)));
+            return slope(ps);
         }
     }
 
@@ -104,6 +115,10 @@ final class Soak {
             LoadResult r = LoadGenerator.run(new LoadGenerator.Spec(url, headers, bodies, false, options.soakRate(),
                     Duration.ZERO, each, options.pool(), Duration.ofSeconds(30), Duration.ofSeconds(15)), w);
             windows.add(new Window(i, r, w.serverCpuPercent(), w.serverRssKb(), w.otherCpuPercent()));
+            long every = options.soakLiveEvery().toSeconds();
+            if (every > 0 && i < n && (i * each.toSeconds()) / every > ((i - 1) * each.toSeconds()) / every) {
+                fullGc(); // between windows: no measured request waits for it
+            }
             CompareBench.log(String.format(Locale.ROOT, "  soak window %d/%d: %d sent, %d ok, errors %s, p50 %.3f "
                     + "p99 %.3f ms, RSS %s MiB, gateway CPU %.0f%%, other %.0f%%", i, n, r.sent(), r.ok(), r.errors(),
                     r.latency().p50() / 1000.0, r.latency().p99() / 1000.0,
@@ -118,6 +133,7 @@ final class Soak {
         List<Point> heap = new ArrayList<>();
         OptionalDouble liveBefore = OptionalDouble.empty();
         OptionalDouble liveAfter = OptionalDouble.empty();
+        List<Point> liveDuring = new ArrayList<>();
         long young = 0;
         double maxPause = 0;
         Pattern pause = Pattern.compile(" (\\d+\\.\\d+)ms$");
@@ -133,6 +149,8 @@ final class Soak {
                 liveBefore = OptionalDouble.of(after);
             } else if (full && t >= endUptime) {
                 liveAfter = OptionalDouble.of(after);
+            } else if (full && t >= startUptime) {
+                liveDuring.add(new Point((t - startUptime) / 60, after));
             } else if (t >= startUptime && t <= endUptime) {
                 heap.add(new Point((t - startUptime) / 60, after));
                 young++;
@@ -146,8 +164,8 @@ final class Soak {
         synchronized (rss) {
             rssCopy = List.copyOf(rss);
         }
-        return new Result(options.soakRate(), options.soak(), windows, rssCopy, heap, liveBefore, liveAfter, young,
-                maxPause);
+        return new Result(options.soakRate(), options.soak(), windows, rssCopy, heap, liveBefore, liveAfter,
+                liveDuring, young, maxPause);
     }
 
     /** A full collection in the gateway, through the JDK's jcmd; its "Pause Full" line gives the live heap. */
