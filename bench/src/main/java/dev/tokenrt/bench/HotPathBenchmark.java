@@ -9,6 +9,7 @@ import dev.tokenrt.pipeline.CatalogPricing;
 import dev.tokenrt.pipeline.DefaultTokenCounting;
 import dev.tokenrt.pricing.PricingCatalog;
 import dev.tokenrt.provider.OpenAiChatFormat;
+import dev.tokenrt.tokens.PromptBound;
 import dev.tokenrt.tokens.ProviderEstimators;
 import dev.tokenrt.tokens.Tokenizers;
 import dev.tokenrt.usage.Usage;
@@ -38,6 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     {@link CatalogPricing}: catalog lookup and exact decimal arithmetic to nano-dollars.</li>
  * <li>{@code cacheKey2000} / {@code cacheKey100}: the exact cache's key for the same request (and for a ~100-token
  *     one), {@link RequestFingerprint#exact}: the canonical encoding and its SHA-256.</li>
+ * <li>{@code promptBound2000}: what a budget with room holds the same prompt at instead of counting it,
+ *     {@link PromptBound#plainText}: UTF-8 bytes plus framing, an upper bound no byte-level tokenizer exceeds
+ *     (the budget step counts exactly only when this bound does not fit).</li>
  * <li>{@code parseChat2000}: for scale, what parsing the request's JSON into the neutral model costs.</li>
  * </ul>
  * Budget reserve and settle are in {@link BudgetStoreBenchmark} (engines memory, sqlite, redis).
@@ -76,6 +80,9 @@ public class HotPathBenchmark {
         if (tokens < 1900 || tokens > 2200) {
             throw new IllegalStateException("the 2,000-token request counts " + tokens + " tokens");
         }
+        if (PromptBound.plainText(chat2000).orElse(0) < tokens) {
+            throw new IllegalStateException("the bound is under the count");
+        }
         if (pricing.costNanos("openai", MODEL, usage).isEmpty()) {
             throw new IllegalStateException("no price for " + MODEL);
         }
@@ -99,6 +106,11 @@ public class HotPathBenchmark {
     @Benchmark
     public String cacheKey100() {
         return RequestFingerprint.exact(chat100, "openai", MODEL);
+    }
+
+    @Benchmark
+    public OptionalLong promptBound2000() {
+        return PromptBound.plainText(chat2000);
     }
 
     @Benchmark
