@@ -38,8 +38,8 @@ final class Soak {
     }
 
     record Result(double rate, Duration length, List<Window> windows, List<Point> rss, List<Point> heapAfterGc,
-            OptionalDouble liveBeforeMib, OptionalDouble liveAfterMib, List<Point> liveDuring, long youngPauses,
-            double maxPauseMs) {
+            OptionalDouble liveBeforeMib, OptionalDouble liveAfterMib, List<Point> liveDuring, double endMinutes,
+            long youngPauses, double maxPauseMs) {
 
         long errors() {
             return windows.stream().mapToLong(w -> w.result().errorCount()).sum();
@@ -59,9 +59,9 @@ final class Soak {
 
         /** The live heap over the second half of the soak (probes between windows and the one at the end). */
         double liveSlopeSecondHalf() {
-            double half = length.toSeconds() / 120.0;
+            double half = endMinutes / 2;
             List<Point> ps = new ArrayList<>(liveDuring.stream().filter(p -> p.minutes() >= half).toList());
-            liveAfterMib.ifPresent(v -> ps.add(new Point(length.toSeconds() / 60.0, v)));
+            liveAfterMib.ifPresent(v -> ps.add(new Point(endMinutes, v)));
             return slope(ps);
         }
     }
@@ -172,7 +172,7 @@ final class Soak {
             rssCopy = List.copyOf(rss);
         }
         return new Result(options.soakRate(), options.soak(), windows, rssCopy, heap, liveBefore, liveAfter,
-                liveDuring, young, maxPause);
+                liveDuring, (endUptime - startUptime) / 60, young, maxPause);
     }
 
     /** A full collection in the gateway, through the JDK's jcmd; its "Pause Full" line gives the live heap. */

@@ -12,7 +12,7 @@ class SoakTest {
 
     private static Soak.Result result(List<Soak.Point> during, double end) {
         return new Soak.Result(2000, Duration.ofMinutes(10), List.of(), List.of(), List.of(), OptionalDouble.of(50),
-                OptionalDouble.of(end), during, 0, 0);
+                OptionalDouble.of(end), during, 10, 0, 0);
     }
 
     @Test
