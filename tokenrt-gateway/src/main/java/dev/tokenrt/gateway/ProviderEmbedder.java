@@ -8,7 +8,6 @@ import dev.tokenrt.pipeline.Pricing;
 import dev.tokenrt.pipeline.RequestObserver;
 import dev.tokenrt.TokenRuntime;
 import dev.tokenrt.usage.Usage;
-import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.HashMap;
@@ -79,13 +78,8 @@ final class ProviderEmbedder implements Embedder {
         ObjectNode body = GatewayServer.JSON.createObjectNode().put("model", model).put("input", text);
         Map<String, String> headers = new HashMap<>();
         provider.apiKey().ifPresent(k -> headers.put("authorization", "Bearer " + k));
-        UpstreamHttp.Reply reply;
-        try {
-            reply = http.post(provider.baseUrl() + "/embeddings", headers,
-                    Buffer.buffer(GatewayServer.JSON.writeValueAsBytes(body)), provider.timeouts(), provider.name());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        UpstreamHttp.Reply reply = http.post(provider.baseUrl() + "/embeddings", headers,
+                GatewayServer.jsonBuffer(body, text.length() + 128), provider.timeouts(), provider.name());
         if (reply.status() / 100 != 2) {
             throw UpstreamHttp.error(reply.status(), reply.headers(), reply.body(), provider.name());
         }
