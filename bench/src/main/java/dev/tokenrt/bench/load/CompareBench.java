@@ -542,9 +542,9 @@ public final class CompareBench {
         Row row = new Row(k, p, rep, promptTokens.get(k), r, window.serverCpuPercent(), window.serverRssKb(),
                 window.benchCpuPercent(), window.otherCpuPercent(), attempt, sat);
         long measuredOk = Math.max(1, r.ok());
-        String perRequest = window.serverSwitches().isPresent() && row.cpuPercent().isPresent()
+        String perRequest = window.serverSwitches().isPresent() && window.serverCpuNanos().isPresent()
                 ? String.format(Locale.ROOT, " (%.0f µs a request, %.1f context switches a request)",
-                        row.cpuPercent().getAsDouble() * 1e4 * options.duration().toSeconds() / measuredOk,
+                        window.serverCpuNanos().getAsLong() / 1e3 / measuredOk,
                         (double) window.serverSwitches().getAsLong() / measuredOk)
                 : "";
         log(String.format(Locale.ROOT, "  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f ms%s%s%s%s%s",

@@ -102,8 +102,13 @@ final class Machine {
 
         /** % of one core. */
         OptionalDouble serverCpuPercent() {
-            return server0 >= 0 && server1 >= 0 ? OptionalDouble.of(100.0 * (server1 - server0) / 1e9 / seconds())
-                    : OptionalDouble.empty();
+            OptionalLong n = serverCpuNanos();
+            return n.isPresent() ? OptionalDouble.of(100.0 * n.getAsLong() / 1e9 / seconds()) : OptionalDouble.empty();
+        }
+
+        /** The server's CPU time over the window, nanoseconds. */
+        OptionalLong serverCpuNanos() {
+            return server0 >= 0 && server1 >= 0 ? OptionalLong.of(server1 - server0) : OptionalLong.empty();
         }
 
         /** The server's context switches over the window, all threads. */
