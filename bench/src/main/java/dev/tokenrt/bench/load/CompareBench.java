@@ -161,7 +161,20 @@ public final class CompareBench {
     /** One measured run. */
     record Row(Kind kind, Path3 path, int repeat, int promptTokens, LoadResult result, OptionalDouble cpuPercent,
             Optional<Long> rssKb, OptionalDouble benchCpuPercent, OptionalDouble otherCpuPercent, int attempt,
-            boolean saturated) {
+            boolean saturated, Optional<GcLog.Stats> gc) {
+
+        /** KiB the server allocated a request answered, from its GC log. */
+        OptionalDouble allocKibPerRequest() {
+            return gc.flatMap(g -> g.allocatedMib().isPresent() && result.ok() > 0
+                    ? Optional.of(OptionalDouble.of(g.allocatedMib().getAsDouble() * 1024 / result.ok()))
+                    : Optional.empty()).orElse(OptionalDouble.empty());
+        }
+
+        /** Ms the server spent in GC pauses (all but full collections) a second of the window. */
+        OptionalDouble gcPauseMsPerSecond() {
+            double seconds = result.seconds();
+            return gc.isPresent() && seconds > 0 ? OptionalDouble.of(gc.get().pauseMs() / seconds) : OptionalDouble.empty();
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -325,6 +338,15 @@ public final class CompareBench {
      * per project and day (reserve and settle on every request), the exact cache when asked for, the SQLite ledger
      * and metrics. A GC log, so that a soak can read the heap after each collection.
      */
+    /** The GC log of a gateway this bench started (Portkey and the direct path have none). */
+    private Optional<Path> gcLog(Path3 p) {
+        return switch (p) {
+            case FULL -> Optional.of(work.resolve("gc-full.log"));
+            case BARE -> Optional.of(work.resolve("gc-bare.log"));
+            default -> Optional.empty();
+        };
+    }
+
     private static GatewayProcess startFull(Options o, FakeUpstream upstream, Path work)
             throws IOException, InterruptedException {
         Path dir = work.resolve("full");
@@ -534,27 +556,31 @@ public final class CompareBench {
 
     private Row run(Kind k, Path3 p, int rep, double rate, Optional<Row> direct, int attempt) throws InterruptedException {
         Optional<ServerProcess> server = Optional.ofNullable(servers.get(p));
-        Machine.Window window = new Machine.Window(server, pids());
+        Machine.Window window = new Machine.Window(server, gcLog(p), pids());
         log(String.format(Locale.ROOT, "%s %s at %.0f/s (#%d): %d s warm-up + %d s", k.label, p.label, rate, rep,
                 options.warmup().toSeconds(), options.duration().toSeconds()));
         LoadResult r = LoadGenerator.run(spec(p, k, rate, options.warmup(), options.duration()), window);
         boolean sat = p != Path3.DIRECT && saturated(r, direct.map(Row::result));
         Row row = new Row(k, p, rep, promptTokens.get(k), r, window.serverCpuPercent(), window.serverRssKb(),
-                window.benchCpuPercent(), window.otherCpuPercent(), attempt, sat);
+                window.benchCpuPercent(), window.otherCpuPercent(), attempt, sat, window.serverGc());
         long measuredOk = Math.max(1, r.ok());
         String perRequest = window.serverSwitches().isPresent() && window.serverCpuNanos().isPresent()
                 ? String.format(Locale.ROOT, " (%.0f µs a request, %.1f context switches a request)",
                         window.serverCpuNanos().getAsLong() / 1e3 / measuredOk,
                         (double) window.serverSwitches().getAsLong() / measuredOk)
                 : "";
-        log(String.format(Locale.ROOT, "  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f ms%s%s%s%s%s",
+        String gc = row.gc().map(g -> String.format(Locale.ROOT, "; %d GC pauses, %.1f ms in all (longest %.1f)%s",
+                g.pauses(), g.pauseMs(), g.maxPauseMs(), row.allocKibPerRequest().isPresent()
+                        ? String.format(Locale.ROOT, ", %.1f KiB allocated a request", row.allocKibPerRequest().getAsDouble())
+                        : "")).orElse("");
+        log(String.format(Locale.ROOT, "  %d sent, %d ok (%.0f/s), errors %s; p50 %.3f p99 %.3f p99.9 %.3f ms%s%s%s%s%s%s",
                 r.sent(), r.ok(), r.okPerSecond(), r.errors(), r.latency().p50() / 1000.0, r.latency().p99() / 1000.0,
                 r.latency().p999() / 1000.0,
                 k.stream ? String.format(Locale.ROOT, "; first chunk p50 %.3f p99 %.3f", r.firstChunk().p50() / 1000.0,
                         r.firstChunk().p99() / 1000.0) : "",
                 row.cpuPercent().isPresent() ? String.format(Locale.ROOT, "; server CPU %.0f%%",
                         row.cpuPercent().getAsDouble()) : "",
-                perRequest,
+                perRequest, gc,
                 row.otherCpuPercent().isPresent() ? String.format(Locale.ROOT, "; other %.0f%%",
                         row.otherCpuPercent().getAsDouble()) : "",
                 sat ? "; SATURATED" : ""));

@@ -32,7 +32,7 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
     record Cell(Kind kind, Path3 path, double rate, int runs, double okPerSecond, long errors,
             LoadResult.Percentiles latency, Optional<LoadResult.Percentiles> added, LoadResult.Percentiles firstChunk,
             Optional<LoadResult.Percentiles> firstChunkAdded, OptionalDouble cpuPercent, OptionalDouble rssMib,
-            int saturatedRuns) {
+            int saturatedRuns, OptionalDouble allocKibPerRequest, OptionalDouble gcPauseMsPerSecond) {
     }
 
     List<Kind> kinds() {
@@ -71,7 +71,9 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 medianOf(rs.stream().map(Row::cpuPercent).toList()),
                 medianOf(rs.stream().map(r -> r.rssKb().map(kb -> OptionalDouble.of(kb / 1024.0))
                         .orElse(OptionalDouble.empty())).toList()),
-                (int) rs.stream().filter(Row::saturated).count()));
+                (int) rs.stream().filter(Row::saturated).count(),
+                medianOf(rs.stream().map(Row::allocKibPerRequest).toList()),
+                medianOf(rs.stream().map(Row::gcPauseMsPerSecond).toList())));
     }
 
     private Optional<Row> direct(Row r) {
@@ -148,7 +150,9 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 .append("difference of percentiles), then the median over repeats. A path *saturated* at a rate when ")
                 .append("its throughput fell under 95 % of the offered rate, more than 1 % of requests failed, or its ")
                 .append("median latency was over twice the direct one; it was not run at higher rates in that repeat. ")
-                .append("CPU is % of one core (200 % = both), over the measured window; RSS at the window's end.\n\n");
+                .append("CPU is % of one core (200 % = both), over the measured window; RSS at the window's end. ")
+                .append("For Token Runtime, from its GC log: **alloc** = KiB of heap allocated a request answered, ")
+                .append("**GC** = ms spent in GC pauses a second (what a request arriving in one waits for).\n\n");
 
         targets(sb);
         saturationTable(sb);
@@ -244,9 +248,10 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
         sb.append("## ").append(k.label).append(" (").append(k.stream ? "streamed" : "non-streamed").append(", ")
                 .append(promptTokens.getOrDefault(k, 0)).append(" prompt tokens)\n\n");
         sb.append("| rate/s | path | runs | ok/s | errors | p50 | p90 | p99 | p99.9 |")
-                .append(k.stream ? " first chunk p50 | first chunk p99 |" : "").append(" CPU | RSS MiB | saturated |\n");
+                .append(k.stream ? " first chunk p50 | first chunk p99 |" : "")
+                .append(" CPU | RSS MiB | alloc KiB | GC ms/s | saturated |\n");
         sb.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|").append(k.stream ? "---:|---:|" : "")
-                .append("---:|---:|---|\n");
+                .append("---:|---:|---:|---:|---|\n");
         for (double rate : rates(k)) {
             for (Path3 p : paths()) {
                 Optional<Cell> oc = cell(k, p, rate);
@@ -266,6 +271,7 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 }
                 sb.append(' ').append(c.cpuPercent().isPresent() ? String.format(Locale.ROOT, "%.0f%%", c.cpuPercent().getAsDouble()) : "")
                         .append(" | ").append(c.rssMib().isPresent() ? String.format(Locale.ROOT, "%.0f", c.rssMib().getAsDouble()) : "")
+                        .append(" | ").append(num(c.allocKibPerRequest())).append(" | ").append(num(c.gcPauseMsPerSecond()))
                         .append(" | ").append(c.saturatedRuns() == 0 ? "" : c.saturatedRuns() + " of " + c.runs()).append(" |\n");
             }
         }
@@ -358,7 +364,8 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
         lines.add("scenario,path,repeat,rate_per_s,prompt_tokens,attempt,saturated,sent,ok,ok_per_s,errors,error_kinds,"
                 + "p50_ms,p90_ms,p99_ms,p999_ms,max_ms,first_chunk_p50_ms,first_chunk_p99_ms,"
                 + "added_p50_ms,added_p90_ms,added_p99_ms,added_p999_ms,first_chunk_added_p50_ms,first_chunk_added_p99_ms,"
-                + "server_cpu_pct,server_rss_mib,bench_cpu_pct,other_cpu_pct,send_lag_p99_ms");
+                + "server_cpu_pct,server_rss_mib,bench_cpu_pct,other_cpu_pct,send_lag_p99_ms,"
+                + "server_gc_pauses,server_gc_pause_ms,server_gc_max_pause_ms,server_alloc_kib_per_request");
         for (Row r : rows) {
             LoadResult x = r.result();
             Optional<Row> d = r.path() == Path3.DIRECT ? Optional.empty() : direct(r);
@@ -374,7 +381,11 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                     a.map(p -> ms(p.p99())).orElse(""), a.map(p -> ms(p.p999())).orElse(""),
                     fa.map(p -> ms(p.p50())).orElse(""), fa.map(p -> ms(p.p99())).orElse(""),
                     num(r.cpuPercent()), r.rssKb().map(kb -> Long.toString(kb / 1024)).orElse(""),
-                    num(r.benchCpuPercent()), num(r.otherCpuPercent()), ms(x.sendLag().p99())));
+                    num(r.benchCpuPercent()), num(r.otherCpuPercent()), ms(x.sendLag().p99()),
+                    r.gc().map(g -> Integer.toString(g.pauses())).orElse(""),
+                    r.gc().map(g -> String.format(Locale.ROOT, "%.1f", g.pauseMs())).orElse(""),
+                    r.gc().map(g -> String.format(Locale.ROOT, "%.1f", g.maxPauseMs())).orElse(""),
+                    num(r.allocKibPerRequest())));
         }
         soak.ifPresent(s -> {
             for (Soak.Window w : s.windows()) {
@@ -385,7 +396,7 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                         ms(x.latency().p50()), ms(x.latency().p90()), ms(x.latency().p99()), ms(x.latency().p999()),
                         ms(x.latency().max()), "", "", "", "", "", "", "", "", num(w.cpuPercent()),
                         w.rssKb().map(kb -> Long.toString(kb / 1024)).orElse(""), "", num(w.otherCpuPercent()),
-                        ms(x.sendLag().p99())));
+                        ms(x.sendLag().p99()), "", "", "", ""));
             }
         });
         return String.join("\n", lines) + "\n";

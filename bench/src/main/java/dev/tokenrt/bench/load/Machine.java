@@ -1,6 +1,7 @@
 package dev.tokenrt.bench.load;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +55,7 @@ final class Machine {
      */
     static final class Window implements LoadGenerator.Phases {
         private final Optional<? extends ServerProcess> server;
+        private final Optional<Path> gcLog;
         private final List<Long> ours;
         private final long self = ProcessHandle.current().pid();
         private long wall0;
@@ -69,9 +71,17 @@ final class Machine {
         private long machine0 = -1;
         private long machine1 = -1;
         private Optional<Long> rss = Optional.empty();
+        private Optional<GcLog.Mark> gc0 = Optional.empty();
+        private Optional<GcLog.Stats> gc = Optional.empty();
 
         Window(Optional<? extends ServerProcess> server, List<Long> ours) {
+            this(server, Optional.empty(), ours);
+        }
+
+        /** With the server's GC log, to tell what its collector did during the window. */
+        Window(Optional<? extends ServerProcess> server, Optional<Path> gcLog, List<Long> ours) {
             this.server = server;
+            this.gcLog = gcLog;
             this.ours = List.copyOf(ours);
         }
 
@@ -83,6 +93,13 @@ final class Machine {
             bench0 = ProcStats.cpuNanos(self).orElse(-1L);
             ours0 = cpuOf(ours);
             machine0 = ProcStats.machineBusyNanos().orElse(-1L);
+            gc0 = gcLog.flatMap(log -> {
+                try {
+                    return Optional.of(GcLog.mark(log));
+                } catch (IOException e) {
+                    return Optional.empty();
+                }
+            });
         }
 
         @Override
@@ -94,6 +111,18 @@ final class Machine {
             ours1 = cpuOf(ours);
             machine1 = ProcStats.machineBusyNanos().orElse(-1L);
             rss = server.flatMap(ServerProcess::rssKb);
+            gc = gc0.flatMap(mark -> {
+                try {
+                    return Optional.of(GcLog.since(gcLog.orElseThrow(), mark));
+                } catch (IOException e) {
+                    return Optional.empty();
+                }
+            });
+        }
+
+        /** The server's GC pauses during the window, when its GC log was given. */
+        Optional<GcLog.Stats> serverGc() {
+            return gc;
         }
 
         private double seconds() {

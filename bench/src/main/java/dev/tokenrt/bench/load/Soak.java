@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The full pipeline held at one rate for a long time, measured in back-to-back one-minute windows, with the
@@ -25,9 +24,6 @@ import java.util.regex.Pattern;
  * positive slope (least squares over the soak, MiB a minute).
  */
 final class Soak {
-
-    private static final Pattern GC_LINE = Pattern.compile(
-            "^\\[(\\d+(?:\\.\\d+)?)s].*GC\\(\\d+\\) (Pause [A-Za-z]+).*?(\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
     /** A point of a memory series: minutes since the soak began, MiB. */
     record Point(double minutes, double mib) {
@@ -143,9 +139,8 @@ final class Soak {
         List<Point> liveDuring = new ArrayList<>();
         long young = 0;
         double maxPause = 0;
-        Pattern pause = Pattern.compile(" (\\d+\\.\\d+)ms$");
         for (String line : Files.readAllLines(gcLog)) {
-            Matcher m = GC_LINE.matcher(line);
+            Matcher m = GcLog.LINE.matcher(line);
             if (!m.find()) {
                 continue;
             }
@@ -161,9 +156,8 @@ final class Soak {
             } else if (t >= startUptime && t <= endUptime) {
                 heap.add(new Point((t - startUptime) / 60, after));
                 young++;
-                Matcher pm = pause.matcher(line);
-                if (pm.find()) {
-                    maxPause = Math.max(maxPause, Double.parseDouble(pm.group(1)));
+                if (m.group(6) != null) {
+                    maxPause = Math.max(maxPause, Double.parseDouble(m.group(6)));
                 }
             }
         }
