@@ -123,7 +123,7 @@ final class EmbeddingsApi {
                     if (reply.status() / 100 != 2) {
                         throw UpstreamHttp.error(reply.status(), reply.headers(), reply.body(), provider.name());
                     }
-                    out = (ObjectNode) GatewayServer.JSON.readTree(reply.body().getBytes());
+                    out = (ObjectNode) GatewayServer.readTree(reply.body());
                     JsonNode u = out.path("usage");
                     if (u.has("prompt_tokens")) {
                         usage = Usage.of(u.path("prompt_tokens").asLong(), 0);

@@ -112,7 +112,7 @@ final class HttpTransport implements ProviderTransport {
         }
         JsonNode json;
         try {
-            json = GatewayServer.JSON.readTree(reply.body().getBytes());
+            json = GatewayServer.readTree(reply.body());
         } catch (java.io.IOException e) {
             throw new UpstreamException(502, config.name() + " answered a body that is not JSON", "", Optional.empty(),
                     false, e);

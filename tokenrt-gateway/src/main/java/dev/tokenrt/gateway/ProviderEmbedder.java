@@ -85,7 +85,7 @@ final class ProviderEmbedder implements Embedder {
         }
         JsonNode out;
         try {
-            out = GatewayServer.JSON.readTree(reply.body().getBytes());
+            out = GatewayServer.readTree(reply.body());
         } catch (IOException e) {
             throw new IllegalStateException("the embeddings answer of " + provider.name() + " is not JSON", e);
         }
