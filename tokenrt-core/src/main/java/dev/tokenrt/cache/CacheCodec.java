@@ -1,10 +1,9 @@
 package dev.tokenrt.cache;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenrt.chat.ChatResponse;
 import dev.tokenrt.chat.Part;
 import dev.tokenrt.chat.StopReason;
@@ -44,44 +43,91 @@ public final class CacheCodec {
     private CacheCodec() {
     }
 
+    /**
+     * Written field by field with Jackson's generator, not built as a tree first: the tree was a map node, an entry
+     * and a value node a field, half of what encoding an entry allocated.
+     */
     public static byte[] encode(CachedResponse c) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("v", FORMAT);
         ChatResponse r = c.response();
-        o.put("id", r.id());
-        o.put("model", r.model());
-        o.put("created", r.created());
-        o.put("stop", r.stopReason().name());
-        ArrayNode parts = o.putArray("parts");
-        for (Part p : r.content()) {
-            ObjectNode n = parts.addObject();
-            switch (p) {
-                case Part.Text t -> n.put("t", "text").put("text", t.text());
-                case Part.ToolCall tc -> n.put("t", "tool_call").put("id", tc.id()).put("name", tc.name())
-                        .put("arguments", tc.arguments());
-                case Part.Thinking th -> n.put("t", "thinking").put("text", th.text()).put("signature", th.signature());
-                case Part.Image i -> n.put("t", "image").put("url", i.url()).put("detail", i.detail());
-                case Part.ToolResult tr -> n.put("t", "tool_result").put("id", tr.toolCallId())
-                        .put("content", tr.content()).put("error", tr.error());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 2 * textLength(r));
+        try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeNumberField("v", FORMAT);
+            g.writeStringField("id", r.id());
+            g.writeStringField("model", r.model());
+            g.writeNumberField("created", r.created());
+            g.writeStringField("stop", r.stopReason().name());
+            g.writeArrayFieldStart("parts");
+            for (Part p : r.content()) {
+                g.writeStartObject();
+                switch (p) {
+                    case Part.Text t -> {
+                        g.writeStringField("t", "text");
+                        g.writeStringField("text", t.text());
+                    }
+                    case Part.ToolCall tc -> {
+                        g.writeStringField("t", "tool_call");
+                        g.writeStringField("id", tc.id());
+                        g.writeStringField("name", tc.name());
+                        g.writeStringField("arguments", tc.arguments());
+                    }
+                    case Part.Thinking th -> {
+                        g.writeStringField("t", "thinking");
+                        g.writeStringField("text", th.text());
+                        g.writeStringField("signature", th.signature());
+                    }
+                    case Part.Image i -> {
+                        g.writeStringField("t", "image");
+                        g.writeStringField("url", i.url());
+                        g.writeStringField("detail", i.detail());
+                    }
+                    case Part.ToolResult tr -> {
+                        g.writeStringField("t", "tool_result");
+                        g.writeStringField("id", tr.toolCallId());
+                        g.writeStringField("content", tr.content());
+                        g.writeBooleanField("error", tr.error());
+                    }
+                }
+                g.writeEndObject();
             }
-        }
-        Usage u = r.usage();
-        o.putArray("usage").add(u.inputTokens()).add(u.outputTokens()).add(u.cacheReadTokens())
-                .add(u.cacheWrite5mTokens()).add(u.cacheWrite1hTokens()).add(u.reasoningTokens())
-                .add(u.inputSource().wireName()).add(u.outputSource().wireName());
-        o.put("provider", c.provider());
-        o.put("served", c.model());
-        o.put("stored", c.storedAt().toString());
-        o.put("expires", c.expiresAt().toString());
-        ArrayNode tags = o.putArray("tags");
-        c.tags().forEach(tags::add);
-        byte[] plain;
-        try {
-            plain = JSON.writeValueAsBytes(o);
+            g.writeEndArray();
+            Usage u = r.usage();
+            g.writeArrayFieldStart("usage");
+            g.writeNumber(u.inputTokens());
+            g.writeNumber(u.outputTokens());
+            g.writeNumber(u.cacheReadTokens());
+            g.writeNumber(u.cacheWrite5mTokens());
+            g.writeNumber(u.cacheWrite1hTokens());
+            g.writeNumber(u.reasoningTokens());
+            g.writeString(u.inputSource().wireName());
+            g.writeString(u.outputSource().wireName());
+            g.writeEndArray();
+            g.writeStringField("provider", c.provider());
+            g.writeStringField("served", c.model());
+            g.writeStringField("stored", c.storedAt().toString());
+            g.writeStringField("expires", c.expiresAt().toString());
+            g.writeArrayFieldStart("tags");
+            for (String t : c.tags()) {
+                g.writeString(t);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        byte[] plain = bytes.toByteArray();
         return plain.length < DEFLATE_FROM_BYTES ? plain : deflate(plain);
+    }
+
+    /** Characters of the answer's text parts, to size the output once. */
+    private static int textLength(ChatResponse r) {
+        long n = 0;
+        for (Part p : r.content()) {
+            if (p instanceof Part.Text t) {
+                n += t.text().length();
+            }
+        }
+        return (int) Math.min(n, 1 << 20);
     }
 
     private static byte[] deflate(byte[] plain) {

@@ -48,6 +48,25 @@ class CacheCodecTest {
     }
 
     @Test
+    void theFormatIsTheOneEntriesInSharedLayersWereWrittenIn() {
+        // Entries outlive a release in Redis and the database: the bytes of format 1, field for field, as the
+        // tree-built encoder of 2026-12-01 wrote them, so that old and new replicas read each other's entries.
+        ChatResponse r = new ChatResponse("id\"1", "m", List.of(new Part.Image("https://x/y.png", "low"),
+                new Part.ToolResult("call_1", "42 °C", true), new Part.Text("é")), StopReason.STOP,
+                new Usage(7, 3, 0, 0, 0, 0, UsageSource.PROVIDER, UsageSource.PROVIDER), 1_760_000_000L);
+        CachedResponse c = new CachedResponse(r, "openai", "gpt-4o-mini", Instant.parse("2026-06-01T10:00:00Z"),
+                Instant.parse("2026-06-01T11:00:00.5Z"), List.of());
+        byte[] bytes = CacheCodec.encode(c);
+        assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"v\":1,\"id\":\"id\\\"1\","
+                + "\"model\":\"m\",\"created\":1760000000,\"stop\":\"STOP\",\"parts\":[{\"t\":\"image\","
+                + "\"url\":\"https://x/y.png\",\"detail\":\"low\"},{\"t\":\"tool_result\",\"id\":\"call_1\","
+                + "\"content\":\"42 °C\",\"error\":true},{\"t\":\"text\",\"text\":\"é\"}],"
+                + "\"usage\":[7,3,0,0,0,0,\"provider\",\"provider\"],\"provider\":\"openai\",\"served\":\"gpt-4o-mini\","
+                + "\"stored\":\"2026-06-01T10:00:00Z\",\"expires\":\"2026-06-01T11:00:00.500Z\",\"tags\":[]}");
+        assertThat(CacheCodec.decode(bytes)).isEqualTo(c);
+    }
+
+    @Test
     void reusedDeflatersAndInflatersGiveTheSameBytesAfterFailures() {
         CachedResponse c = sample("The answer is forty-two. ".repeat(100));
         byte[] first = CacheCodec.encode(c);
