@@ -12,8 +12,9 @@ import java.util.Optional;
  * <p>{@link #findBySecretHash} runs on every request, so an implementation answers it with one indexed
  * lookup. Looking up by hash (rather than comparing secrets) also leaves no timing side channel: a guess's
  * lookup time can at most reveal something about the guess's own hash, which says nothing about any stored
- * secret. Implementations must not cache in a way that could return a key as it was before a
- * {@link #revoke} or {@link #update} that has returned: revocation takes effect on every replica at once.
+ * secret. Stores must not cache in a way that could return a key as it was before a {@link #revoke} or
+ * {@link #update} that has returned; the one place keys are kept in memory is {@link CachingKeyStore}, in front of
+ * the gateway's store, which bounds that staleness by its ttl and says so.
  */
 public interface KeyStore extends AutoCloseable {
 

@@ -11,6 +11,7 @@ import dev.tokenrt.provider.AnthropicMessagesFormat;
 import dev.tokenrt.provider.OpenAiChatFormat;
 import dev.tokenrt.provider.ProviderTransport;
 import dev.tokenrt.provider.fake.FakeProvider;
+import dev.tokenrt.keys.CachingKeyStore;
 import dev.tokenrt.keys.KeyStore;
 import dev.tokenrt.store.keys.JdbcKeyStore;
 import dev.tokenrt.store.ledger.JdbcUsageLedger;
@@ -60,8 +61,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(GatewayConfig config, boolean insecureDev, Clock clock, UsageLedger ledger,
-            KeyStore keys) {
+            KeyStore store) {
         requireMasterKey(config, insecureDev);
+        // Every request authenticates; the key it found is kept for keys.cache_ttl_ms (CachingKeyStore says what a
+        // revocation then waits for).
+        KeyStore keys = CachingKeyStore.of(store, config.keyCacheTtl());
         Tokenizers tokenizers = Tokenizers.defaults();
         PricingCatalog catalog = PricingCatalog.bundled();
         TokenCounting counting = new DefaultTokenCounting(tokenizers, ProviderEstimators.withDefaults(), catalog);

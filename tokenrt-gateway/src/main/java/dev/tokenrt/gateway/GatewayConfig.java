@@ -46,16 +46,21 @@ import java.util.regex.Pattern;
  * @param bare          {@code pipeline: {bare: true}}: the pipeline reduced to routing and the provider call (no
  *                      ledger, metrics, counting, pricing, budgets or cache), so that benchmarks can show what the
  *                      steps cost; never for serving real traffic, as nothing is recorded
+ * @param keyCacheTtl   {@code keys: {cache_ttl_ms: N}}: how long a virtual key found is served from memory before it
+ *                      is looked up again (1 s by default; 0 looks it up on every request). A revocation through the
+ *                      admin API takes effect at once on the replica that made it, on the others within this time
  */
 public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
         Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake,
-        BudgetSettings budgets, CacheConfig cache, boolean bare) {
+        BudgetSettings budgets, CacheConfig cache, boolean bare, Duration keyCacheTtl) {
 
     public static final int DEFAULT_PORT = 4000;
     public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Set<String> TOP_LEVEL = Set.of("server", "master_key", "database_url", "providers", "models",
-            "budgets", "tiers", "rate_limits", "alerts", "cache", "pipeline");
+            "budgets", "tiers", "rate_limits", "alerts", "cache", "pipeline", "keys");
+    /** How long a replica serves a virtual key it looked up before looking again ({@code keys.cache_ttl_ms}). */
+    public static final Duration DEFAULT_KEY_CACHE_TTL = Duration.ofSeconds(1);
 
     public GatewayConfig {
         providers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(providers));
@@ -66,7 +71,8 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
     public GatewayConfig(String host, int port, long maxBodyBytes, Optional<String> masterKey, String databaseUrl,
             Map<String, ProviderConfig> providers, Map<String, List<Router.Target>> models, FakeProvider.Options fake,
             BudgetSettings budgets, CacheConfig cache) {
-        this(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, cache, false);
+        this(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, cache, false,
+                DEFAULT_KEY_CACHE_TTL);
     }
 
     /** Loads from the file if given, else from the environment alone. */
@@ -233,8 +239,19 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
         if (!bare.equals("true") && !bare.equals("false")) {
             throw new ConfigException("pipeline.bare: expected true or false, got '" + bare + "'");
         }
+        JsonNode keys = root.path("keys");
+        if (!keys.isMissingNode() && !keys.isObject()) {
+            throw new ConfigException("keys: expected a mapping");
+        }
+        for (Iterator<String> it = keys.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("cache_ttl_ms")) {
+                throw new ConfigException("keys: unknown key '" + f + "' (expected cache_ttl_ms)");
+            }
+        }
+        Duration keyCacheTtl = millis(keys, "cache_ttl_ms", "keys.cache_ttl_ms", env).orElse(DEFAULT_KEY_CACHE_TTL);
         return new GatewayConfig(host, port, maxBody, master, db, providers, models, fake, budgetSettings(root, env),
-                CacheConfig.parse(root.path("cache"), env, db), bare.equals("true"));
+                CacheConfig.parse(root.path("cache"), env, db), bare.equals("true"), keyCacheTtl);
     }
 
     private static BudgetSettings budgetSettings(JsonNode root, Map<String, String> env) {
@@ -430,21 +447,29 @@ public record GatewayConfig(String host, int port, long maxBodyBytes, Optional<S
 
     /** The same configuration on another database (the ledger's, the keys', the budgets'). */
     public GatewayConfig withDatabaseUrl(String url) {
-        return new GatewayConfig(host, port, maxBodyBytes, masterKey, url, providers, models, fake, budgets, cache, bare);
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, url, providers, models, fake, budgets, cache, bare,
+                keyCacheTtl);
     }
 
     public GatewayConfig withBudgets(BudgetSettings settings) {
         return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, settings,
-                cache, bare);
+                cache, bare, keyCacheTtl);
     }
 
     public GatewayConfig withListen(String newHost, int newPort) {
         return new GatewayConfig(newHost, newPort, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets,
-                cache, bare);
+                cache, bare, keyCacheTtl);
     }
 
     public GatewayConfig withCache(CacheConfig c) {
-        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, c, bare);
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, c, bare,
+                keyCacheTtl);
+    }
+
+    /** The same configuration with virtual keys served from memory for {@code ttl} (zero: looked up every request). */
+    public GatewayConfig withKeyCacheTtl(Duration ttl) {
+        return new GatewayConfig(host, port, maxBodyBytes, masterKey, databaseUrl, providers, models, fake, budgets, cache,
+                bare, ttl);
     }
 
     /** A configuration problem, reported before anything starts. */

@@ -91,6 +91,23 @@ class GatewayConfigTest {
     }
 
     @Test
+    void theKeyCacheTtlDefaultsToASecondAndZeroTurnsItOff(@TempDir Path dir) throws Exception {
+        assertThat(GatewayConfig.load(Optional.empty(), Map.of()).keyCacheTtl()).isEqualTo(java.time.Duration.ofSeconds(1));
+        Path none = Files.writeString(dir.resolve("n.yaml"), "server: {port: 4100}\n");
+        assertThat(GatewayConfig.load(Optional.of(none), Map.of()).keyCacheTtl()).isEqualTo(java.time.Duration.ofSeconds(1));
+        Path off = Files.writeString(dir.resolve("o.yaml"), "keys: {cache_ttl_ms: 0}\n");
+        assertThat(GatewayConfig.load(Optional.of(off), Map.of()).keyCacheTtl()).isZero();
+        Path set = Files.writeString(dir.resolve("s.yaml"), "keys: {cache_ttl_ms: 250}\n");
+        assertThat(GatewayConfig.load(Optional.of(set), Map.of()).keyCacheTtl()).isEqualTo(java.time.Duration.ofMillis(250));
+        Path typo = Files.writeString(dir.resolve("t.yaml"), "keys: {cache_ttl: 250}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(typo), Map.of()))
+                .hasMessageContaining("keys: unknown key 'cache_ttl'");
+        Path negative = Files.writeString(dir.resolve("m.yaml"), "keys: {cache_ttl_ms: -1}\n");
+        assertThatThrownBy(() -> GatewayConfig.load(Optional.of(negative), Map.of()))
+                .hasMessageContaining("keys.cache_ttl_ms");
+    }
+
+    @Test
     void theRedisCounterTimeoutIsConfigurableAndBounded(@TempDir Path dir) throws Exception {
         Path none = Files.writeString(dir.resolve("n.yaml"), "budgets: {on_store_failure: fail_open}\n");
         assertThat(GatewayConfig.load(Optional.of(none), Map.of()).budgets().redisTimeout())

@@ -35,10 +35,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Virtual keys in the ledger's database ({@code virtual_keys}, migration V3), SQLite or PostgreSQL.
  *
- * <p>There is deliberately no cache of keys: {@link #findBySecretHash}, run on every request, is one SELECT
- * through the unique index on {@code secret_hash} (a statement prepared once per connection), so every replica
- * reading the shared database refuses a revoked or expired key from the moment {@link #revoke} or
- * {@link #update} has returned. Every statement is a single
+ * <p>This store keeps no keys in memory: {@link #findBySecretHash} is one SELECT through the unique index on
+ * {@code secret_hash} (a statement prepared once per connection), so every reader of the shared database sees a
+ * revocation from the moment {@link #revoke} or {@link #update} has returned. The gateway puts a
+ * {@link dev.tokenrt.keys.CachingKeyStore} in front of it ({@code keys.cache_ttl_ms}, 1 s by default), so that a
+ * request does not cost this lookup. Every statement is a single
  * auto-committed one, so there are no read-modify-write races between replicas either: {@link #update}
  * changes only the columns the patch names, and {@link #revoke} keeps the first revocation time in SQL.
  *
