@@ -54,4 +54,24 @@ class HttpTransportTest {
         assertThat(hint).isGreaterThanOrEqualTo(written);
         assertThat(hint).as("not wildly more than needed").isLessThan(written * 2);
     }
+
+    @Test
+    void bodiesAreReadFromTheBufferAsFromTheirBytes() throws Exception {
+        // Small, past Jackson's 8,000-byte read buffer, multi-byte characters across its edges, a slice of a larger
+        // buffer (as Vert.x hands request bodies over), and the empty and non-object bodies the routes refuse.
+        String big = GatewayServer.JSON.writeValueAsString(java.util.Map.of("messages",
+                List.of(java.util.Map.of("content", "héllo 你好 😀 € ".repeat(3_000)))));
+        for (String json : List.of("{\"a\":1}", big, "[1,2]", "\"text\"")) {
+            byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            io.vertx.core.buffer.Buffer whole = io.vertx.core.buffer.Buffer.buffer(bytes);
+            io.vertx.core.buffer.Buffer slice = io.vertx.core.buffer.Buffer.buffer("xx").appendBytes(bytes)
+                    .appendString("yy").slice(2, 2 + bytes.length);
+            assertThat(GatewayServer.readTree(whole)).isEqualTo(GatewayServer.JSON.readTree(bytes));
+            assertThat(GatewayServer.readTree(slice)).isEqualTo(GatewayServer.JSON.readTree(bytes));
+        }
+        assertThat(GatewayServer.parseJson(io.vertx.core.buffer.Buffer.buffer(big))).isPresent();
+        assertThat(GatewayServer.parseJson(io.vertx.core.buffer.Buffer.buffer())).isEmpty();
+        assertThat(GatewayServer.parseJson(io.vertx.core.buffer.Buffer.buffer("[1,2]"))).isEmpty();
+        assertThat(GatewayServer.parseJson(io.vertx.core.buffer.Buffer.buffer("{\"a\":"))).isEmpty();
+    }
 }
