@@ -333,11 +333,6 @@ public final class CompareBench {
         LoadGenerator.run(spec(p, Kind.CHAT, 500, Duration.ZERO, Duration.ofSeconds(10)), LoadGenerator.Phases.NONE);
     }
 
-    /**
-     * The full pipeline: the master key on, a virtual key per request (looked up in SQLite), a large hard budget
-     * per project and day (reserve and settle on every request), the exact cache when asked for, the SQLite ledger
-     * and metrics. A GC log, so that a soak can read the heap after each collection.
-     */
     /** The GC log of a gateway this bench started (Portkey and the direct path have none). */
     private Optional<Path> gcLog(Path3 p) {
         return switch (p) {
@@ -347,6 +342,12 @@ public final class CompareBench {
         };
     }
 
+    /**
+     * The full pipeline: the master key on, a virtual key per request (in SQLite, served from the gateway's key
+     * cache of 1 s as shipped), a large hard budget per project and day (reserve and settle on every request), the
+     * exact cache when asked for, the SQLite ledger and metrics. A GC log, so that a soak can read the heap after
+     * each collection.
+     */
     private static GatewayProcess startFull(Options o, FakeUpstream upstream, Path work)
             throws IOException, InterruptedException {
         Path dir = work.resolve("full");

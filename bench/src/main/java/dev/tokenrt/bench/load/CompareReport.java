@@ -121,7 +121,8 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 .append("; Portkey `@portkey-ai/gateway@1.15.2` (npm, lockfile `bench/peer/portkey/package-lock.json`).\n");
         sb.append("- Command: `").append(o.command()).append("` (inside `unshare -n`, only loopback up).\n");
         sb.append("- Paths: **direct** (client → fake upstream); **tokenrt-full** (`tokenrt serve --config`, master key ")
-                .append("on, a virtual key `sk-tr-…` made through the admin API and looked up in SQLite on every request, ")
+                .append("on, a virtual key `sk-tr-…` made through the admin API, kept in SQLite and checked on every request ")
+                .append("(from the gateway's key cache, `keys.cache_ttl_ms` 1 s as shipped), ")
                 .append("a hard per-project cost_usd/day budget of $1,000,000 reserved and settled on every request ")
                 .append("(embedded counters: in memory, persisted to SQLite; made through the admin API; the prompt held at ")
                 .append("its free upper bound, counted exactly only when a budget is close), ")
