@@ -37,8 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     {@link DefaultTokenCounting}, the counting step's exact o200k count with OpenAI's framing.</li>
  * <li>{@code costOfUsage}: the cost of one response's usage (2,000 in, 256 out, 512 cached) for gpt-4o-mini by
  *     {@link CatalogPricing}: catalog lookup and exact decimal arithmetic to nano-dollars.</li>
- * <li>{@code cacheKey2000} / {@code cacheKey100}: the exact cache's key for the same request (and for a ~100-token
- *     one), {@link RequestFingerprint#exact}: the canonical encoding and its SHA-256.</li>
+ * <li>{@code cacheKey2000} / {@code cacheKey100} / {@code cacheKey20000}: the exact cache's key for the same
+ *     request (and for a ~100-token one and the comparison's ~20,000-token one), {@link RequestFingerprint#exact}:
+ *     the canonical encoding and its SHA-256.</li>
  * <li>{@code promptBound2000}: what a budget with room holds the same prompt at instead of counting it,
  *     {@link PromptBound#plainText}: UTF-8 bytes plus framing, an upper bound no byte-level tokenizer exceeds
  *     (the budget step counts exactly only when this bound does not fit).</li>
@@ -64,6 +65,7 @@ public class HotPathBenchmark {
     private JsonNode body2000;
     private ChatRequest chat2000;
     private ChatRequest chat100;
+    private ChatRequest chat20000;
     private Usage usage;
 
     @Setup(Level.Trial)
@@ -75,6 +77,7 @@ public class HotPathBenchmark {
         body2000 = JSON.readTree(ChatBodies.chat(MODEL, 2000, false).json());
         chat2000 = format.parseRequest(body2000);
         chat100 = format.parseRequest(JSON.readTree(ChatBodies.chat(MODEL, 100, false).json()));
+        chat20000 = format.parseRequest(JSON.readTree(ChatBodies.chat(MODEL, 20_000, false).json()));
         usage = new Usage(2000, 256, 512, 0, 0, 0, UsageSource.PROVIDER, UsageSource.PROVIDER);
         long tokens = counting.prompt(chat2000, MODEL).tokens();
         if (tokens < 1900 || tokens > 2200) {
@@ -101,6 +104,11 @@ public class HotPathBenchmark {
     @Benchmark
     public String cacheKey2000() {
         return RequestFingerprint.exact(chat2000, "openai", MODEL);
+    }
+
+    @Benchmark
+    public String cacheKey20000() {
+        return RequestFingerprint.exact(chat20000, "openai", MODEL);
     }
 
     @Benchmark

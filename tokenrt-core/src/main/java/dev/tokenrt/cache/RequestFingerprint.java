@@ -11,11 +11,16 @@ import dev.tokenrt.chat.Role;
 import dev.tokenrt.chat.Tool;
 import dev.tokenrt.chat.ToolChoice;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -176,11 +181,30 @@ public final class RequestFingerprint {
         }
     }
 
+    /**
+     * Strings longer than this many characters are hashed in chunks of it (see {@code Encoder.str}); shorter ones,
+     * most prompts, keep the encoding and so the keys they always had.
+     */
+    static final int CHUNK_CHARS = 8192;
+
+    /** A chunk's buffers and encoder (40 kB), kept for reuse as the codec keeps its deflaters. */
+    private record Scratch(char[] chars, ByteBuffer bytes, CharsetEncoder utf8) {
+        Scratch() {
+            this(new char[CHUNK_CHARS], ByteBuffer.allocate(3 * CHUNK_CHARS), StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE)); // '?', as String.getBytes writes
+        }
+    }
+
+    private static final ArrayBlockingQueue<Scratch> SCRATCH = new ArrayBlockingQueue<>(4);
+
     /** Feeds the canonical encoding into SHA-256. */
     private static final class Encoder {
         private final MessageDigest digest;
         private final byte[] buf = new byte[9];
         private final Map<String, Integer> toolIds = new HashMap<>();
+        /** The chunk buffers of long strings, taken on the first one and given back by {@link #finish}. */
+        private Scratch scratch;
 
         Encoder() {
             try {
@@ -203,10 +227,49 @@ public final class RequestFingerprint {
             digest.update(buf, 0, 9);
         }
 
+        /**
+         * A string: {@code num(utf8 length)} and its UTF-8 bytes; one longer than {@link #CHUNK_CHARS} characters
+         * (a long prompt) as tag {@code 'C'}, then each chunk of at most that many characters as a string, then
+         * {@code num(0)}. Encoding a 20,000-token prompt whole allocated its UTF-8 copy (three bytes a character
+         * while encoding when any character is not ASCII) on every request: the second-largest allocation of a
+         * large request (JFR, chat-large at 100/s). The chunks go through pooled buffers. Chunks never split a
+         * surrogate pair and are never empty, so the encoding stays unambiguous; the chunked form starts with a tag
+         * no {@code num} starts with.
+         */
         void str(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            num(b.length);
-            digest.update(b);
+            if (s.length() <= CHUNK_CHARS) {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                num(b.length);
+                digest.update(b);
+                return;
+            }
+            if (scratch == null) {
+                scratch = SCRATCH.poll();
+                if (scratch == null) {
+                    scratch = new Scratch();
+                }
+            }
+            char[] chars = scratch.chars();
+            ByteBuffer bytes = scratch.bytes();
+            CharsetEncoder utf8 = scratch.utf8();
+            tag('C');
+            int len = s.length();
+            for (int from = 0; from < len; ) {
+                int to = Math.min(len, from + CHUNK_CHARS);
+                if (to < len && Character.isHighSurrogate(s.charAt(to - 1)) && Character.isLowSurrogate(s.charAt(to))) {
+                    to--;
+                }
+                s.getChars(from, to, chars, 0);
+                bytes.clear();
+                utf8.reset();
+                utf8.encode(CharBuffer.wrap(chars, 0, to - from), bytes, true);
+                utf8.flush(bytes);
+                bytes.flip();
+                num(bytes.remaining());
+                digest.update(bytes);
+                from = to;
+            }
+            num(0);
         }
 
         void optional(Optional<BigDecimal> v) {
@@ -328,6 +391,10 @@ public final class RequestFingerprint {
         }
 
         String finish() {
+            if (scratch != null) {
+                SCRATCH.offer(scratch);
+                scratch = null;
+            }
             byte[] h = digest.digest();
             byte[] shortHash = new byte[16];
             System.arraycopy(h, 0, shortHash, 0, 16);

@@ -48,6 +48,51 @@ class RequestFingerprintTest {
     }
 
     @Test
+    void keysOfOrdinaryPromptsAreTheOnesEarlierVersionsStored() {
+        // Computed by the encoder before long strings were hashed in chunks (2026-12-07): entries already in Redis
+        // and the database keep being found.
+        assertThat(key(base(""))).isEqualTo("EdpnECdBK4kuiWwiNiuaYw");
+        assertThat(key(userOnly("x".repeat(RequestFingerprint.CHUNK_CHARS)))).isEqualTo("8QJOuj4acg2tfcIxjfojQw");
+    }
+
+    static String userOnly(String text) {
+        try {
+            return "{\"model\":\"gpt-4o-mini\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":"
+                    + JSON.writeValueAsString(text) + "}]}";
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    @Test
+    void longPromptsAreHashedInChunksWithoutLosingAnyCharacter() {
+        int n = RequestFingerprint.CHUNK_CHARS;
+        String prose = "Über the lazy dog, 20 € a night. ".repeat(n / 8); // ~4 chunks, not ASCII
+        String k = key(userOnly(prose));
+        assertThat(key(userOnly(new String(prose.toCharArray())))).isEqualTo(k);
+        // One character changed in the first chunk, at a chunk's edge, in the last; one added at the end.
+        for (int at : new int[] {0, n - 1, n, prose.length() - 1}) {
+            char[] c = prose.toCharArray();
+            c[at] = c[at] == 'x' ? 'y' : 'x';
+            assertThat(key(userOnly(new String(c)))).as("changed at %d", at).isNotEqualTo(k);
+        }
+        assertThat(key(userOnly(prose + " "))).isNotEqualTo(k);
+        // The same characters split differently between two messages are another request.
+        String two = "{\"model\":\"gpt-4o-mini\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + prose.substring(0, n) + "\"},{\"role\":\"user\",\"content\":\"" + prose.substring(n) + "\"}]}";
+        assertThat(key(two)).isNotEqualTo(k);
+
+        // A surrogate pair across a chunk's edge stays one character; a lone surrogate is hashed as '?', as
+        // String.getBytes encodes it.
+        String pairAtEdge = "a".repeat(n - 1) + "😀" + "b".repeat(n);
+        assertThat(key(userOnly(pairAtEdge))).isNotEqualTo(key(userOnly("a".repeat(n - 1) + "😁" + "b".repeat(n))));
+        for (int at : new int[] {n, 2 * n - 1}) { // inside a chunk, and its last character
+            String lone = "a".repeat(at) + '\uD83D' + "b";
+            assertThat(key(userOnly(lone))).as("lone surrogate at %d", at).isEqualTo(key(userOnly("a".repeat(at) + "?b")));
+        }
+    }
+
+    @Test
     void memberOrderAndWhitespaceOfTheBodyDoNotMatter() {
         String a = "{\"model\":\"gpt-4o-mini\",\"temperature\":0,\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
                 + TOOLS + "}";
