@@ -237,13 +237,13 @@ public final class CacheStep implements Interceptor {
         }
         return switch (out) {
             case Outcome.Complete c -> {
-                answered(c.exchange(), lookupKey, c.response(), c.usageReported(), ttl, cc, lead, verify);
+                answered(ex, c.exchange(), lookupKey, c.response(), c.usageReported(), ttl, cc, lead, verify);
                 yield c;
             }
             case Outcome.Streamed s -> new Outcome.Streamed(new CapturingStream(s.events(), new CapturingStream.Sink() {
                 @Override
                 public void complete(ChatResponse response, boolean usageReported) {
-                    answered(s.exchange(), lookupKey, response, usageReported, ttl, cc, lead, verify);
+                    answered(ex, s.exchange(), lookupKey, response, usageReported, ttl, cc, lead, verify);
                 }
 
                 @Override
@@ -258,9 +258,14 @@ public final class CacheStep implements Interceptor {
         };
     }
 
-    /** A complete answer came back from upstream: store it if it may be, and hand it on. Never throws. */
-    private void answered(Exchange fin, CacheKey lookupKey, ChatResponse response, boolean usageReported, Duration ttl,
-            CacheControl cc, SingleFlight.Lead lead, Verification verify) {
+    /**
+     * A complete answer came back from upstream: store it if it may be, and hand it on. Never throws. It is stored
+     * under the key of what was finally asked ({@code fin}: a fallback, a degrade or a clamp of max_tokens changes
+     * the request or its route); when nothing changed it, the lookup's key is that key, and is not hashed again
+     * (for a 20,000-token prompt a second SHA-256 of 80 kB).
+     */
+    private void answered(Exchange looked, Exchange fin, CacheKey lookupKey, ChatResponse response,
+            boolean usageReported, Duration ttl, CacheControl cc, SingleFlight.Lead lead, Verification verify) {
         Optional<CachedResponse> stored = Optional.empty();
         boolean sameKey = false;
         try {
@@ -269,8 +274,9 @@ public final class CacheStep implements Interceptor {
             }
             if (cc.storeAllowed() && storable(response) && fin.route().isPresent()) {
                 Exchange.Route route = fin.route().get();
-                CacheKey key = new CacheKey(lookupKey.namespace(),
-                        RequestFingerprint.exact(fin.request(), route.provider(), route.upstreamModel()));
+                CacheKey key = fin.request() == looked.request() && fin.route().equals(looked.route()) ? lookupKey
+                        : new CacheKey(lookupKey.namespace(),
+                                RequestFingerprint.exact(fin.request(), route.provider(), route.upstreamModel()));
                 sameKey = key.equals(lookupKey);
                 Instant now = clock.instant();
                 ChatResponse withUsage = usageReported ? response : withEstimatedUsage(fin, response, route);
