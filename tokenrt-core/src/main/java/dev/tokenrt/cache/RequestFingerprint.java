@@ -20,13 +20,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * The exact-cache key of a request: a SHA-256 over a canonical form of everything that can change the
@@ -230,11 +230,11 @@ public final class RequestFingerprint {
         /**
          * A string: {@code num(utf8 length)} and its UTF-8 bytes; one longer than {@link #CHUNK_CHARS} characters
          * (a long prompt) as tag {@code 'C'}, then each chunk of at most that many characters as a string, then
-         * {@code num(0)}. Encoding a 20,000-token prompt whole allocated its UTF-8 copy (three bytes a character
-         * while encoding when any character is not ASCII) on every request: the second-largest allocation of a
-         * large request (JFR, chat-large at 100/s). The chunks go through pooled buffers. Chunks never split a
-         * surrogate pair and are never empty, so the encoding stays unambiguous; the chunked form starts with a tag
-         * no {@code num} starts with.
+         * {@code num(0)}. Encoding a 20,000-token prompt whole allocated its UTF-8 copy (up to three bytes a
+         * character while encoding, when any character is not ASCII) on every request: the second-largest
+         * allocation of a large request (JFR, chat-large at 100/s). The chunks go through pooled buffers. Chunks
+         * never split a surrogate pair and are never empty, so the encoding stays unambiguous; the chunked form
+         * starts with a tag no {@code num} starts with.
          */
         void str(String s) {
             if (s.length() <= CHUNK_CHARS) {
