@@ -633,12 +633,6 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * {@code node} as JSON, written by Jackson straight into a Vert.x buffer of {@code sizeHint} bytes (it grows
-     * past that if it must). {@code Buffer.buffer(JSON.writeValueAsBytes(node))} gathered the JSON in a list of
-     * segments, joined them into one array and copied that again into the buffer: for a 20,000-token prompt (~80 kB)
-     * sent upstream those copies were about 5 % of the gateway's CPU (JFR, chat-large at 250 requests/s).
-     */
-    /**
      * The JSON in {@code body}, read by Jackson straight from the buffer: {@code readTree(body.getBytes())} first
      * copied the whole body into a new array (a request's or an answer's size, every request; a tenth of what the
      * bare proxy allocated a request). Jackson reads through its own recycled 8 kB buffer instead.
@@ -672,6 +666,12 @@ public final class GatewayServer implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code node} as JSON, written by Jackson straight into a Vert.x buffer of {@code sizeHint} bytes (it grows
+     * past that if it must). {@code Buffer.buffer(JSON.writeValueAsBytes(node))} gathered the JSON in a list of
+     * segments, joined them into one array and copied that again into the buffer: for a 20,000-token prompt (~80 kB)
+     * sent upstream those copies were about 5 % of the gateway's CPU (JFR, chat-large at 250 requests/s).
+     */
     static Buffer jsonBuffer(JsonNode node, int sizeHint) {
         Buffer out = Buffer.buffer(sizeHint);
         try (java.io.OutputStream stream = new java.io.OutputStream() {
