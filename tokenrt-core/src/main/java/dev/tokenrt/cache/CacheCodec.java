@@ -49,7 +49,7 @@ public final class CacheCodec {
      */
     public static byte[] encode(CachedResponse c) {
         ChatResponse r = c.response();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 2 * textLength(r));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 2 * chars(r));
         try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
             g.writeStartObject();
             g.writeNumberField("v", FORMAT);
@@ -119,13 +119,11 @@ public final class CacheCodec {
         return plain.length < DEFLATE_FROM_BYTES ? plain : deflate(plain);
     }
 
-    /** Characters of the answer's text parts, to size the output once. */
-    private static int textLength(ChatResponse r) {
+    /** Characters of the answer's parts, to size the output once. */
+    private static int chars(ChatResponse r) {
         long n = 0;
         for (Part p : r.content()) {
-            if (p instanceof Part.Text t) {
-                n += t.text().length();
-            }
+            n += p.chars();
         }
         return (int) Math.min(n, 1 << 20);
     }

@@ -112,13 +112,7 @@ public final class MemoryResponseCache implements ResponseCache {
     private static int freshWeight(CachedResponse v) {
         long chars = v.model().length() + v.provider().length() + v.response().id().length();
         for (dev.tokenrt.chat.Part p : v.response().content()) {
-            chars += switch (p) {
-                case dev.tokenrt.chat.Part.Text t -> t.text().length();
-                case dev.tokenrt.chat.Part.ToolCall c -> c.id().length() + c.name().length() + c.arguments().length();
-                case dev.tokenrt.chat.Part.Thinking th -> th.text().length() + th.signature().length();
-                case dev.tokenrt.chat.Part.Image i -> i.url().length();
-                case dev.tokenrt.chat.Part.ToolResult r -> r.content().length();
-            };
+            chars += p.chars();
         }
         return (int) Math.min(Integer.MAX_VALUE, 512 + 2 * chars);
     }

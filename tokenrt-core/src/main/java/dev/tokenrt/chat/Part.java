@@ -8,6 +8,20 @@ import java.util.Objects;
  */
 public sealed interface Part permits Part.Text, Part.Image, Part.ToolCall, Part.ToolResult, Part.Thinking {
 
+    /**
+     * The characters of the part's strings: what sizes a buffer or weighs a cache entry without encoding the part
+     * (a UTF-8 encoding takes one to three bytes a character).
+     */
+    default long chars() {
+        return switch (this) {
+            case Text t -> t.text().length();
+            case Image i -> i.url().length() + i.detail().length();
+            case ToolCall c -> c.id().length() + c.name().length() + c.arguments().length();
+            case ToolResult r -> r.toolCallId().length() + r.content().length();
+            case Thinking th -> th.text().length() + th.signature().length();
+        };
+    }
+
     record Text(String text) implements Part {
         public Text {
             Objects.requireNonNull(text, "text");

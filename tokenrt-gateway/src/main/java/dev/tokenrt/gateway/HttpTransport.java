@@ -91,13 +91,7 @@ final class HttpTransport implements ProviderTransport {
         for (var m : request.messages()) {
             n += 64;
             for (Part p : m.parts()) {
-                n += switch (p) {
-                    case Part.Text t -> t.text().length();
-                    case Part.ToolResult r -> r.content().length();
-                    case Part.ToolCall c -> c.arguments().length() + 64;
-                    case Part.Thinking th -> th.text().length() + th.signature().length();
-                    case Part.Image i -> i.url().length();
-                };
+                n += p.chars();
             }
         }
         return (int) Math.min(n + n / 8, 1 << 24);
