@@ -1,13 +1,12 @@
 package dev.tokenrt.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Ticker;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -15,35 +14,25 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The in-process layer (L1): Caffeine, bounded by the bytes held and by each entry's own expiry. Entries are kept
- * as their encoded bytes ({@link CacheCodec}) with a little metadata for expiry and invalidation, not as decoded
- * objects: a decoded answer is a dozen objects the collector must trace, and with every miss stored the live heap
- * grew by the whole layer. A new entry is visible at once as the object it was stored as, and encoded to bytes
- * by a background thread moments later, so the encoding is never on a request's path; a hit on an encoded entry
- * costs the inflate and parse of that one entry. Expiry reads the injected clock, so tests move time instead of
- * waiting.
+ * The in-process layer (L1). A new entry is kept on the heap as the object it was stored as, visible at once, and
+ * a background thread moments later encodes it ({@link CacheCodec}) into {@link OffHeapLog}, outside the Java heap,
+ * so the encoding is never on a request's path and the heap holds no entry for longer than a round. Held on the
+ * heap (in Caffeine, as bytes), the entries were what every young collection copied: with every miss stored at
+ * 2,000 requests/s they took the full pipeline's pause time from 2.5 to 21 ms a second
+ * (bench/results/gateway-offheap-2026-12-07.md). A hit costs copying its record out, then the inflate and parse of
+ * that one entry. Expiry reads the injected clock, so tests move time instead of waiting.
+ *
+ * <p>Bounded by bytes: the log's segments together hold at most the layer's size, allocated as they are first
+ * written; what does not fit is evicted oldest segment first, sparing entries read since they were stored (see
+ * {@link OffHeapLog}). Entries waiting to be encoded are bounded by count ({@link #MAX_PENDING}).
  */
 public final class MemoryResponseCache implements ResponseCache {
 
-    /** Per-entry overhead in the weight: the key, the metadata record, the map node. */
-    private static final int ENTRY_OVERHEAD_BYTES = 160;
-
-    /**
-     * What is kept per entry: the encoded answer (or, until the background thread has encoded it, the answer itself)
-     * and what expiry and invalidation read without decoding it.
-     */
-    private record Stored(byte[] bytes, CachedResponse fresh, String model, Instant storedAt, Instant expiresAt,
-            String[] tags) {
-
-        int weight() {
-            return bytes != null ? bytes.length : freshWeight(fresh);
-        }
-
-        CachedResponse value() {
-            return fresh != null ? fresh : CacheCodec.decode(bytes);
-        }
+    /** An entry not yet encoded, and what expiry and invalidation read. */
+    private record Stored(CachedResponse value, String model, Instant storedAt, Instant expiresAt, String[] tags) {
 
         boolean matches(CacheKey key, Invalidation which) {
             return which.namespace().map(ns -> ns.equals(key.namespace())).orElse(true)
@@ -53,7 +42,11 @@ public final class MemoryResponseCache implements ResponseCache {
         }
     }
 
-    private final Cache<CacheKey, Stored> cache;
+    /** Entries stored and not yet in the log; what a get looks at first. */
+    private final ConcurrentHashMap<CacheKey, Stored> fresh = new ConcurrentHashMap<>();
+    /** The log, and every step that must see it and {@link #fresh} agree (the encoder's commit, invalidation). */
+    private final OffHeapLog log;
+    private final ReentrantLock lock = new ReentrantLock();
     private final Clock clock;
     /**
      * New entries wait here to be encoded. The encoder runs {@link #ENCODE_AFTER_MS} ms after the first entry of a
@@ -67,40 +60,15 @@ public final class MemoryResponseCache implements ResponseCache {
     private final AtomicBoolean roundScheduled = new AtomicBoolean();
     private final ScheduledExecutorService encoder;
     private static final long ENCODE_AFTER_MS = 20;
-    /** Beyond this many waiting entries new ones stay as they are, unencoded (as a busy encoder always allowed). */
+    /** Beyond this many entries waiting to be encoded, new ones are not kept in this layer. */
     private static final int MAX_PENDING = 65_536;
 
     private record Pending(CacheKey key, Stored fresh) {
     }
 
     public MemoryResponseCache(long maxBytes, Clock clock) {
-        if (maxBytes <= 0) {
-            throw new IllegalArgumentException("the memory cache needs a positive size, got " + maxBytes);
-        }
         this.clock = clock;
-        this.cache = Caffeine.newBuilder()
-                .maximumWeight(maxBytes)
-                .weigher((CacheKey k, Stored v) -> ENTRY_OVERHEAD_BYTES + 2 * (k.namespace().length() + k.hash().length())
-                        + v.weight())
-                .expireAfter(new Expiry<CacheKey, Stored>() {
-                    @Override
-                    public long expireAfterCreate(CacheKey k, Stored v, long now) {
-                        return remainingNanos(v);
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(CacheKey k, Stored v, long now, long current) {
-                        return remainingNanos(v);
-                    }
-
-                    @Override
-                    public long expireAfterRead(CacheKey k, Stored v, long now, long current) {
-                        return current;
-                    }
-                })
-                .ticker(new ClockTicker(clock))
-                .executor(Runnable::run)
-                .build();
+        this.log = new OffHeapLog(maxBytes, clock::millis);
         this.encoder = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tokenrt-cache-encoder");
             t.setDaemon(true);
@@ -117,11 +85,6 @@ public final class MemoryResponseCache implements ResponseCache {
         return (int) Math.min(Integer.MAX_VALUE, 512 + 2 * chars);
     }
 
-    private long remainingNanos(Stored v) {
-        Duration d = Duration.between(clock.instant(), v.expiresAt());
-        return d.isNegative() ? 0 : d.toNanos();
-    }
-
     @Override
     public String name() {
         return "memory";
@@ -129,11 +92,30 @@ public final class MemoryResponseCache implements ResponseCache {
 
     @Override
     public Optional<CachedResponse> get(CacheKey key, Instant now) {
-        Stored v = cache.getIfPresent(key);
-        if (v == null || !now.isBefore(v.expiresAt())) {
+        Stored s = fresh.get(key);
+        if (s != null) {
+            return now.isBefore(s.expiresAt()) ? Optional.of(s.value()) : Optional.empty();
+        }
+        byte[] payload;
+        lock.lock();
+        try {
+            payload = log.get(key);
+        } finally {
+            lock.unlock();
+        }
+        if (payload == null) {
             return Optional.empty();
         }
-        return Optional.of(v.value());
+        ByteBuffer p = ByteBuffer.wrap(payload);
+        if (!now.isBefore(Instant.ofEpochSecond(p.getLong(), p.getInt()))) {
+            return Optional.empty();
+        }
+        p.position(p.position() + 12); // storedAt
+        skipString(p); // model
+        for (int tags = p.get(); tags > 0; tags--) {
+            skipString(p);
+        }
+        return Optional.of(CacheCodec.decode(Arrays.copyOfRange(payload, p.position(), payload.length)));
     }
 
     @Override
@@ -141,14 +123,21 @@ public final class MemoryResponseCache implements ResponseCache {
         if (value.expiredAt(clock.instant())) {
             return;
         }
-        Stored fresh = new Stored(null, value, value.model().intern(), value.storedAt(), value.expiresAt(),
-                value.tags().toArray(String[]::new));
-        cache.put(key, fresh);
         if (unencoded.incrementAndGet() > MAX_PENDING) {
-            unencoded.decrementAndGet(); // too busy: the entry stays as it is
+            unencoded.decrementAndGet(); // too busy: not kept here, and an older answer not served in its place
+            lock.lock();
+            try {
+                fresh.remove(key);
+                log.remove(key);
+            } finally {
+                lock.unlock();
+            }
             return;
         }
-        pending.add(new Pending(key, fresh));
+        Stored s = new Stored(value, value.model().intern(), value.storedAt(), value.expiresAt(),
+                value.tags().toArray(String[]::new));
+        fresh.put(key, s);
+        pending.add(new Pending(key, s));
         if (roundScheduled.compareAndSet(false, true)) {
             try {
                 encoder.schedule(this::encodeRound, ENCODE_AFTER_MS, TimeUnit.MILLISECONDS);
@@ -159,19 +148,95 @@ public final class MemoryResponseCache implements ResponseCache {
         }
     }
 
-    /** Encodes every entry queued so far; a put after the flag is cleared schedules the next round. */
+    /**
+     * Encodes every entry queued so far into the log; a put after the flag is cleared schedules the next round. An
+     * entry replaced or invalidated since it was queued is skipped: the check and the write are one step under the
+     * lock, so an invalidation never races an entry back in.
+     */
     private void encodeRound() {
         roundScheduled.set(false);
         for (Pending p; (p = pending.poll()) != null; unencoded.decrementAndGet()) {
-            Stored fresh = p.fresh();
+            Stored s = p.fresh();
+            byte[] payload;
             try {
-                Stored encoded = new Stored(CacheCodec.encode(fresh.fresh()), null, fresh.model(), fresh.storedAt(),
-                        fresh.expiresAt(), fresh.tags());
-                cache.asMap().replace(p.key(), fresh, encoded); // unless it was replaced or removed meanwhile
+                payload = payload(s);
             } catch (RuntimeException e) {
-                // an entry that cannot be encoded stays as it is
+                fresh.remove(p.key(), s); // an entry that cannot be encoded is not kept
+                continue;
+            }
+            lock.lock();
+            try {
+                if (fresh.get(p.key()) == s) {
+                    log.put(p.key(), expiryMillis(s.expiresAt()), payload);
+                    fresh.remove(p.key(), s);
+                }
+            } catch (RuntimeException e) { // no direct memory at all: not kept
+                fresh.remove(p.key(), s);
+            } finally {
+                lock.unlock();
             }
         }
+    }
+
+    /** The expiry in whole milliseconds, rounded up: the log spares no entry past its time. */
+    private static long expiryMillis(Instant t) {
+        long ms = t.toEpochMilli();
+        return t.getNano() % 1_000_000 == 0 ? ms : ms + 1;
+    }
+
+    /**
+     * {@code expiresAt (long seconds, int nanos) | storedAt (the same) | model | byte tagCount | tags | encoded
+     * answer}; strings as a short length and UTF-8.
+     */
+    private static byte[] payload(Stored s) {
+        byte[] value = CacheCodec.encode(s.value());
+        byte[] model = s.model().getBytes(StandardCharsets.UTF_8);
+        byte[][] tags = new byte[s.tags().length][];
+        int size = 24 + 2 + model.length + 1 + value.length;
+        if (tags.length > Byte.MAX_VALUE || model.length > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("too many tags or too long a model name to keep in memory");
+        }
+        for (int i = 0; i < tags.length; i++) {
+            tags[i] = s.tags()[i].getBytes(StandardCharsets.UTF_8);
+            if (tags[i].length > Short.MAX_VALUE) {
+                throw new IllegalArgumentException("too long a tag to keep in memory");
+            }
+            size += 2 + tags[i].length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.putLong(s.expiresAt().getEpochSecond()).putInt(s.expiresAt().getNano());
+        b.putLong(s.storedAt().getEpochSecond()).putInt(s.storedAt().getNano());
+        b.putShort((short) model.length).put(model);
+        b.put((byte) tags.length);
+        for (byte[] t : tags) {
+            b.putShort((short) t.length).put(t);
+        }
+        return b.put(value).array();
+    }
+
+    /** What invalidation reads of a logged entry: the payload's metadata, not its answer. */
+    private static Stored meta(byte[] payload) {
+        ByteBuffer p = ByteBuffer.wrap(payload);
+        Instant expiresAt = Instant.ofEpochSecond(p.getLong(), p.getInt());
+        Instant storedAt = Instant.ofEpochSecond(p.getLong(), p.getInt());
+        String model = string(p);
+        String[] tags = new String[p.get()];
+        for (int i = 0; i < tags.length; i++) {
+            tags[i] = string(p);
+        }
+        return new Stored(null, model, storedAt, expiresAt, tags);
+    }
+
+    private static String string(ByteBuffer p) {
+        int len = p.getShort();
+        String s = new String(p.array(), p.position(), len, StandardCharsets.UTF_8);
+        p.position(p.position() + len);
+        return s;
+    }
+
+    private static void skipString(ByteBuffer p) {
+        int len = p.getShort();
+        p.position(p.position() + len);
     }
 
     /** Encodes every entry stored so far now, not at the round's time, and waits for it (tests, benchmarks). */
@@ -193,48 +258,73 @@ public final class MemoryResponseCache implements ResponseCache {
 
     @Override
     public long invalidate(Invalidation which) {
-        if (which.everything()) {
-            long n = cache.estimatedSize();
-            cache.invalidateAll();
-            return n;
-        }
-        // Decided and removed in one atomic step per key: the encoder may swap an entry's fresh form for its bytes
-        // at any moment, and a remove(key, value) seen before that swap would then miss the entry and leave it.
-        long n = 0;
-        for (CacheKey k : cache.asMap().keySet()) {
-            boolean[] removed = {false};
-            cache.asMap().computeIfPresent(k, (key, v) -> {
-                if (v.matches(key, which)) {
-                    removed[0] = true;
-                    return null;
-                }
-                return v;
-            });
-            if (removed[0]) {
-                n++;
+        lock.lock();
+        try {
+            if (which.everything()) {
+                long n = sizeLocked();
+                fresh.clear();
+                log.clear();
+                return n;
             }
+            long n = 0;
+            for (var e : fresh.entrySet()) {
+                if (e.getValue().matches(e.getKey(), which) && fresh.remove(e.getKey(), e.getValue())) {
+                    log.remove(e.getKey()); // an older answer of the key must not come back
+                    n++;
+                }
+            }
+            // A key that is also fresh is decided by its fresh entry above: the logged one is an older answer.
+            return n + log.removeIf((key, payload) -> !fresh.containsKey(key) && meta(payload).matches(key, which));
+        } finally {
+            lock.unlock();
         }
-        return n;
     }
 
-    /** The bytes the layer counts against its size now (tests). */
+    /** The bytes the layer holds now, fresh entries estimated at two bytes a character (tests). */
     long weightedBytes() {
-        cache.cleanUp();
-        return cache.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+        lock.lock();
+        try {
+            long n = log.liveBytes();
+            for (Stored s : fresh.values()) {
+                n += freshWeight(s.value());
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The log's segments allocated so far (tests). */
+    int segmentsAllocated() {
+        lock.lock();
+        try {
+            return log.segmentsAllocated();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The direct memory the layer's segments take now: it grows as they are first written, up to its size. */
+    public long directBytes() {
+        return (long) segmentsAllocated() * log.segmentBytes();
     }
 
     @Override
     public long size() {
-        cache.cleanUp();
-        return cache.estimatedSize();
+        lock.lock();
+        try {
+            return sizeLocked();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Caffeine's time from the injected clock, so expiry follows the same time as everything else. */
-    private record ClockTicker(Clock clock) implements Ticker {
-        @Override
-        public long read() {
-            Instant i = clock.instant();
-            return Duration.ofSeconds(i.getEpochSecond(), i.getNano()).toNanos();
+    /** Entries held, expired or not; a key both fresh and logged counts once. */
+    private long sizeLocked() {
+        long n = log.size();
+        for (CacheKey k : fresh.keySet()) {
+            n += log.contains(k) ? 0 : 1;
         }
+        return n;
     }
 }

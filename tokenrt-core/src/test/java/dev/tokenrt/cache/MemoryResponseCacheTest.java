@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The memory layer's background encoding: entries turn into bytes in rounds, without anyone asking. */
@@ -60,5 +61,49 @@ class MemoryResponseCacheTest {
         } finally {
             m.close();
         }
+    }
+
+    @Test
+    void aKeyStoredAgainIsDecidedByItsNewestAnswerUntilThatIsEncodedToo() {
+        MemoryResponseCache m = new MemoryResponseCache(64L << 20, clock);
+        try {
+            CacheKey k = new CacheKey("project:a", "k");
+            CachedResponse old = withTags(CacheCodecTest.sample("old"), "x");
+            CachedResponse newer = withTags(CacheCodecTest.sample("new"), "y");
+            m.put(k, old);
+            assertThat(m.encoded(5_000)).isTrue(); // the old answer is in the off-heap log
+            m.put(k, newer); // the new one is still fresh
+            assertThat(m.get(k, clock.instant())).contains(newer);
+            assertThat(m.size()).isEqualTo(1);
+            assertThat(m.invalidate(Invalidation.ALL.withTag("x"))).as("the old answer's tag").isZero();
+            assertThat(m.get(k, clock.instant())).contains(newer);
+            assertThat(m.invalidate(Invalidation.ALL.withTag("y"))).isEqualTo(1);
+            assertThat(m.get(k, clock.instant())).as("the older answer does not come back").isEmpty();
+            assertThat(m.size()).isZero();
+            assertThat(m.encoded(5_000)).isTrue();
+            assertThat(m.get(k, clock.instant())).as("nor is the invalidated one encoded back in").isEmpty();
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void theLogAllocatesOnlyWhatItsEntriesNeed() {
+        MemoryResponseCache m = new MemoryResponseCache(1L << 30, clock);
+        try {
+            for (int i = 0; i < 100; i++) {
+                m.put(new CacheKey("project:a", "k" + i), CacheCodecTest.sample("answer " + i));
+            }
+            assertThat(m.encoded(5_000)).isTrue();
+            assertThat(m.segmentsAllocated()).isEqualTo(1);
+            assertThat(m.get(new CacheKey("project:a", "k42"), clock.instant()).map(c -> c.response().text()))
+                    .contains("answer 42");
+        } finally {
+            m.close();
+        }
+    }
+
+    private static CachedResponse withTags(CachedResponse c, String... tags) {
+        return new CachedResponse(c.response(), c.provider(), c.model(), c.storedAt(), c.expiresAt(), List.of(tags));
     }
 }
