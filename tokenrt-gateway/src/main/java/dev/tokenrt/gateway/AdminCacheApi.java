@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenrt.cache.CacheLayerException;
 import dev.tokenrt.cache.Invalidation;
+import dev.tokenrt.cache.MemoryResponseCache;
 import dev.tokenrt.cache.ResponseCache;
 import dev.tokenrt.pipeline.GatewayError;
 import io.vertx.core.http.HttpServerRequest;
@@ -139,6 +140,9 @@ final class AdminCacheApi {
                 ObjectNode n = layers.addObject().put("name", layer.name());
                 try {
                     n.put("entries", layer.size());
+                    if (layer instanceof MemoryResponseCache m) { // off the heap: what it has taken of its bound
+                        n.put("direct_bytes", m.directBytes()).put("max_bytes", c.memoryMaxBytes());
+                    }
                 } catch (CacheLayerException e) {
                     n.put("error", e.getMessage());
                 }

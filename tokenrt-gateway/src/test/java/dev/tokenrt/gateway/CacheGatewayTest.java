@@ -243,6 +243,17 @@ class CacheGatewayTest {
         JsonNode s = json(status.body());
         assertThat(s.path("enabled").asBoolean()).isTrue();
         assertThat(s.path("layers").findValuesAsText("name")).containsExactly("memory", "redis");
+        // The memory layer's segments are taken as entries are encoded into them, 20 ms after they are stored.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (s.path("layers").get(0).path("direct_bytes").asLong() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            s = json(a.send(HttpRequest.newBuilder(URI.create(a.base() + "/admin/v1/cache"))
+                    .header("authorization", "Bearer " + GatewayHarness.MASTER).GET().build()).body());
+        }
+        JsonNode memory = s.path("layers").get(0);
+        assertThat(memory.path("direct_bytes").asLong()).isPositive()
+                .isLessThanOrEqualTo(memory.path("max_bytes").asLong());
+        assertThat(memory.path("max_bytes").asLong()).isEqualTo(256L << 20);
     }
 
     @Test
