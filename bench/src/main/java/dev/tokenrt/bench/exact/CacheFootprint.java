@@ -19,7 +19,7 @@ import java.util.UUID;
 
 /**
  * Memory per {@code N} entries (default 100,000) of real answers in each layer: the JVM heap the memory layer
- * holds (used heap after full GCs, before and after filling), Redis's {@code used_memory} growth, and the size
+ * holds (used heap after full GCs, before and after filling) and the direct memory its segments take, Redis's {@code used_memory} growth, and the size
  * of the SQLite file. Also the mean deflated size of one entry, which is what Redis and the database store.
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.tokenrt.bench.exact.CacheFootprint [N]</pre>
@@ -40,8 +40,9 @@ public final class CacheFootprint {
         }
         memory.encoded(60_000); // entries are kept as bytes once the background encoder has seen them
         long after = usedHeapAfterGc();
-        System.out.printf("memory layer: %,d entries take %.1f MiB of heap (%.0f bytes each)%n", memory.size(),
-                (after - before) / 1048576.0, (double) (after - before) / n);
+        System.out.printf("memory layer: %,d entries take %.1f MiB of heap (%.0f bytes each) and %.1f MiB of direct"
+                + " memory in segments (%.0f bytes each)%n", memory.size(), (after - before) / 1048576.0,
+                (double) (after - before) / n, memory.directBytes() / 1048576.0, (double) memory.directBytes() / n);
         memory.invalidate(Invalidation.ALL);
 
         CacheKey[] keys = new CacheKey[n];
