@@ -55,18 +55,25 @@ public final class MemoryResponseCache implements ResponseCache {
      * second, and never when idle.
      */
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
-    /** Entries queued and not yet encoded (or given up); bounded by {@link #MAX_PENDING}. */
+    /** Entries queued and not yet encoded (or given up); bounded by {@link #maxPending}. */
     private final AtomicInteger unencoded = new AtomicInteger();
     private final AtomicBoolean roundScheduled = new AtomicBoolean();
     private final ScheduledExecutorService encoder;
     private static final long ENCODE_AFTER_MS = 20;
-    /** Beyond this many entries waiting to be encoded, new ones are not kept in this layer. */
+    /** Beyond this many entries waiting to be encoded, a put encodes its own entry. */
     private static final int MAX_PENDING = 65_536;
+    private final int maxPending;
 
     private record Pending(CacheKey key, Stored fresh) {
     }
 
     public MemoryResponseCache(long maxBytes, Clock clock) {
+        this(maxBytes, clock, MAX_PENDING);
+    }
+
+    /** With a bound of its own on entries waiting to be encoded (tests). */
+    MemoryResponseCache(long maxBytes, Clock clock, int maxPending) {
+        this.maxPending = maxPending;
         this.clock = clock;
         this.log = new OffHeapLog(maxBytes, clock::millis);
         this.encoder = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -123,19 +130,13 @@ public final class MemoryResponseCache implements ResponseCache {
         if (value.expiredAt(clock.instant())) {
             return;
         }
-        if (unencoded.incrementAndGet() > MAX_PENDING) {
-            unencoded.decrementAndGet(); // too busy: not kept here, and an older answer not served in its place
-            lock.lock();
-            try {
-                fresh.remove(key);
-                log.remove(key);
-            } finally {
-                lock.unlock();
-            }
-            return;
-        }
         Stored s = new Stored(value, value.model().intern(), value.storedAt(), value.expiresAt(),
                 value.tags().toArray(String[]::new));
+        if (unencoded.incrementAndGet() > maxPending) {
+            unencoded.decrementAndGet();
+            commit(key, s, false); // the encoder is behind: this caller encodes its own entry
+            return;
+        }
         fresh.put(key, s);
         pending.add(new Pending(key, s));
         if (roundScheduled.compareAndSet(false, true)) {
@@ -156,25 +157,41 @@ public final class MemoryResponseCache implements ResponseCache {
     private void encodeRound() {
         roundScheduled.set(false);
         for (Pending p; (p = pending.poll()) != null; unencoded.decrementAndGet()) {
-            Stored s = p.fresh();
-            byte[] payload;
-            try {
-                payload = payload(s);
-            } catch (RuntimeException e) {
-                fresh.remove(p.key(), s); // an entry that cannot be encoded is not kept
-                continue;
+            commit(p.key(), p.fresh(), true);
+        }
+    }
+
+    /**
+     * Encodes {@code s} into the log and drops it from {@link #fresh}. A {@code queued} entry replaced or invalidated
+     * since it was queued is skipped; one put straight here replaces any fresh one. An entry that cannot be encoded
+     * (or finds no direct memory at all) is not kept, and takes the key's older answer with it.
+     */
+    private void commit(CacheKey key, Stored s, boolean queued) {
+        byte[] payload;
+        try {
+            payload = payload(s);
+        } catch (RuntimeException e) {
+            payload = null;
+        }
+        lock.lock();
+        try {
+            if (queued && fresh.get(key) != s) {
+                return;
             }
-            lock.lock();
             try {
-                if (fresh.get(p.key()) == s) {
-                    log.put(p.key(), expiryMillis(s.expiresAt()), payload);
-                    fresh.remove(p.key(), s);
+                if (payload == null || !log.put(key, expiryMillis(s.expiresAt()), payload)) {
+                    log.remove(key);
                 }
-            } catch (RuntimeException e) { // no direct memory at all: not kept
-                fresh.remove(p.key(), s);
-            } finally {
-                lock.unlock();
+            } catch (RuntimeException e) {
+                log.remove(key);
             }
+            if (queued) {
+                fresh.remove(key, s);
+            } else {
+                fresh.remove(key);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -103,6 +103,25 @@ class MemoryResponseCacheTest {
         }
     }
 
+    @Test
+    void whenTheEncoderIsBehindAPutEncodesItsOwnEntryAndNothingIsLost() {
+        MemoryResponseCache m = new MemoryResponseCache(64L << 20, clock, 4);
+        try {
+            for (int i = 0; i < 500; i++) {
+                m.put(new CacheKey("project:a", "k" + i), CacheCodecTest.sample("answer " + i));
+            }
+            m.put(new CacheKey("project:a", "k7"), CacheCodecTest.sample("answer 7, again"));
+            assertThat(m.encoded(5_000)).isTrue();
+            assertThat(m.size()).isEqualTo(500);
+            for (int i = 0; i < 500; i++) {
+                assertThat(m.get(new CacheKey("project:a", "k" + i), clock.instant()).map(c -> c.response().text()))
+                        .contains(i == 7 ? "answer 7, again" : "answer " + i);
+            }
+        } finally {
+            m.close();
+        }
+    }
+
     private static CachedResponse withTags(CachedResponse c, String... tags) {
         return new CachedResponse(c.response(), c.provider(), c.model(), c.storedAt(), c.expiresAt(), List.of(tags));
     }
