@@ -321,9 +321,17 @@ public final class MemoryResponseCache implements ResponseCache {
         }
     }
 
-    /** The direct memory the layer's segments take now: it grows as they are first written, up to its size. */
+    /**
+     * The direct memory the layer takes now: its segments, which grow as they are first written up to the layer's
+     * size, and its index, 16 bytes a slot with at least two slots an entry.
+     */
     public long directBytes() {
-        return (long) segmentsAllocated() * log.segmentBytes();
+        lock.lock();
+        try {
+            return log.directBytes();
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

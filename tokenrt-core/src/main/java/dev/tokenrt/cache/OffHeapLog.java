@@ -216,6 +216,11 @@ final class OffHeapLog {
         return segmentBytes;
     }
 
+    /** The direct memory taken now: the segments allocated and the index (16 bytes a slot). */
+    long directBytes() {
+        return (long) segmentsAllocated() * segmentBytes + (long) slots * 16;
+    }
+
     /**
      * The head segment with {@code len} bytes free, moving on to (and evicting) the next one if need be. Ends within
      * one turn of the ring: a spared record is spared once, so a segment recycled twice in a row comes back empty.

@@ -96,6 +96,7 @@ class MemoryResponseCacheTest {
             }
             assertThat(m.encoded(5_000)).isTrue();
             assertThat(m.segmentsAllocated()).isEqualTo(1);
+            assertThat(m.directBytes()).isEqualTo(OffHeapLog.MAX_SEGMENT_BYTES + 1024 * 16);
             assertThat(m.get(new CacheKey("project:a", "k42"), clock.instant()).map(c -> c.response().text()))
                     .contains("answer 42");
         } finally {

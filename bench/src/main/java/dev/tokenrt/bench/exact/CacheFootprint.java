@@ -41,7 +41,7 @@ public final class CacheFootprint {
         memory.encoded(60_000); // entries are kept as bytes once the background encoder has seen them
         long after = usedHeapAfterGc();
         System.out.printf("memory layer: %,d entries take %.1f MiB of heap (%.0f bytes each) and %.1f MiB of direct"
-                + " memory in segments (%.0f bytes each)%n", memory.size(), (after - before) / 1048576.0,
+                + " memory in segments and index (%.0f bytes each)%n", memory.size(), (after - before) / 1048576.0,
                 (double) (after - before) / n, memory.directBytes() / 1048576.0, (double) memory.directBytes() / n);
         memory.invalidate(Invalidation.ALL);
 
