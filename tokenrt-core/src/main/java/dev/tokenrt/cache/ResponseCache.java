@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * One layer of the exact response cache. Implementations: {@link MemoryResponseCache} (Caffeine, in
- * process), Redis and the SQL database ({@code tokenrt-store}); {@link LayeredResponseCache} stacks them.
+ * One layer of the exact response cache. Implementations: {@link MemoryResponseCache} (in process, off the
+ * heap), Redis and the SQL database ({@code tokenrt-store}); {@link LayeredResponseCache} stacks them.
  *
  * <p>A layer never serves an expired entry, never serves an entry under another namespace's key (the key
  * holds the namespace), and may forget anything at any time: a cache is an optimisation, so a layer that
