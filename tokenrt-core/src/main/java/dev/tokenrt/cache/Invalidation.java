@@ -2,6 +2,7 @@ package dev.tokenrt.cache;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Collection;
 import java.util.Optional;
 
 /**
@@ -51,9 +52,14 @@ public record Invalidation(Optional<String> namespace, Optional<String> model, O
     }
 
     public boolean matches(CacheKey key, CachedResponse value) {
+        return matches(key, value.model(), value.tags(), value.storedAt());
+    }
+
+    /** The same test on an entry's metadata alone, for a layer that keeps it apart from the answer. */
+    public boolean matches(CacheKey key, String entryModel, Collection<String> entryTags, Instant storedAt) {
         return namespace.map(ns -> ns.equals(key.namespace())).orElse(true)
-                && model.map(m -> m.equals(value.model())).orElse(true)
-                && tag.map(t -> value.tags().contains(t)).orElse(true)
-                && storedBefore.map(t -> value.storedAt().isBefore(t)).orElse(true);
+                && model.map(m -> m.equals(entryModel)).orElse(true)
+                && tag.map(entryTags::contains).orElse(true)
+                && storedBefore.map(storedAt::isBefore).orElse(true);
     }
 }

@@ -35,10 +35,7 @@ public final class MemoryResponseCache implements ResponseCache {
     private record Stored(CachedResponse value, String model, Instant storedAt, Instant expiresAt, String[] tags) {
 
         boolean matches(CacheKey key, Invalidation which) {
-            return which.namespace().map(ns -> ns.equals(key.namespace())).orElse(true)
-                    && which.model().map(m -> m.equals(model)).orElse(true)
-                    && which.tag().map(t -> java.util.Arrays.asList(tags).contains(t)).orElse(true)
-                    && which.storedBefore().map(storedAt::isBefore).orElse(true);
+            return which.matches(key, model, Arrays.asList(tags), storedAt);
         }
     }
 
