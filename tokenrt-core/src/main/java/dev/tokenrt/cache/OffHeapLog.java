@@ -132,16 +132,13 @@ final class OffHeapLog {
 
     /** The payload stored under {@code key}, marked as read; null if there is none. */
     byte[] get(CacheKey key) {
-        int slot = slot(fingerprint(key));
-        if (fp(slot) == 0) {
+        int slot = slotOf(key);
+        if (slot < 0) {
             return null;
         }
         long loc = loc(slot);
         ByteBuffer b = segments[(int) (loc >>> 32)];
         int at = (int) loc;
-        if (!keyAt(b, at, key)) {
-            return null; // another key with the same fingerprint
-        }
         b.put(at + 4, (byte) (b.get(at + 4) | READ));
         int p = payloadAt(b, at);
         byte[] out = new byte[at + b.getInt(at) - p];
@@ -150,16 +147,21 @@ final class OffHeapLog {
     }
 
     boolean contains(CacheKey key) {
-        int slot = slot(fingerprint(key));
-        return fp(slot) != 0 && keyAt(segments[(int) (loc(slot) >>> 32)], (int) loc(slot), key);
+        return slotOf(key) >= 0;
     }
 
     void remove(CacheKey key) {
-        int slot = slot(fingerprint(key));
-        if (fp(slot) != 0 && keyAt(segments[(int) (loc(slot) >>> 32)], (int) loc(slot), key)) {
+        int slot = slotOf(key);
+        if (slot >= 0) {
             liveBytes -= recordLength(loc(slot));
             delete(slot);
         }
+    }
+
+    /** The index slot of {@code key}'s current record, or -1 (none, or another key with the same fingerprint). */
+    private int slotOf(CacheKey key) {
+        int slot = slot(fingerprint(key));
+        return fp(slot) != 0 && keyAt(segments[(int) (loc(slot) >>> 32)], (int) loc(slot), key) ? slot : -1;
     }
 
     /** Removes every current record for which {@code which(key, payload)} holds; returns how many. */
