@@ -635,7 +635,9 @@ public final class GatewayServer implements AutoCloseable {
     /**
      * The JSON in {@code body}, read by Jackson straight from the buffer: {@code readTree(body.getBytes())} first
      * copied the whole body into a new array (a request's or an answer's size, every request; a tenth of what the
-     * bare proxy allocated a request). Jackson reads through its own recycled 8 kB buffer instead.
+     * bare proxy allocated a request). Jackson reads through its own recycled 8 kB buffer instead. The stream is
+     * written here: Vert.x 5 hands out the Netty buffer (for Netty's {@code ByteBufInputStream}) only through its
+     * internal API.
      *
      * @return the tree; a {@code MissingNode} or null for an empty body, as {@code readTree} gives them
      */
