@@ -8,12 +8,14 @@ import dev.tokenrt.chat.ChatRequest;
 import dev.tokenrt.pipeline.CatalogPricing;
 import dev.tokenrt.pipeline.DefaultTokenCounting;
 import dev.tokenrt.pricing.PricingCatalog;
+import dev.tokenrt.provider.LongStrings;
 import dev.tokenrt.provider.OpenAiChatFormat;
 import dev.tokenrt.tokens.PromptBound;
 import dev.tokenrt.tokens.ProviderEstimators;
 import dev.tokenrt.tokens.Tokenizers;
 import dev.tokenrt.usage.Usage;
 import dev.tokenrt.usage.UsageSource;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     {@link PromptBound#plainText}: UTF-8 bytes plus framing, an upper bound no byte-level tokenizer exceeds
  *     (the budget step counts exactly only when this bound does not fit).</li>
  * <li>{@code parseChat2000}: for scale, what parsing the request's JSON into the neutral model costs.</li>
+ * <li>{@code writeRequest20000} / {@code writeRequest20000Jackson}: the ~20,000-token request as the gateway
+ *     sends it upstream, written to bytes through {@link LongStrings} and, for comparison, by Jackson alone.</li>
+ * <li>{@code promptBound20000}: the free bound of that request.</li>
  * </ul>
  * Budget reserve and settle are in {@link BudgetStoreBenchmark} (engines memory, sqlite, redis).
  * Run with {@code -prof gc} for the allocation per operation.
@@ -124,5 +129,26 @@ public class HotPathBenchmark {
     @Benchmark
     public ChatRequest parseChat2000() {
         return format.parseRequest(body2000);
+    }
+
+    @Benchmark
+    public OptionalLong promptBound20000() {
+        return PromptBound.plainText(chat20000);
+    }
+
+    @Benchmark
+    public int writeRequest20000() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 * 1024);
+        try (LongStrings generator = new LongStrings(JSON.createGenerator(out))) {
+            JSON.writeTree(generator, format.writeRequest(chat20000, MODEL));
+        }
+        return out.size();
+    }
+
+    @Benchmark
+    public int writeRequest20000Jackson() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 * 1024);
+        JSON.writeValue(out, format.writeRequest(chat20000, MODEL));
+        return out.size();
     }
 }
