@@ -1,12 +1,14 @@
 package dev.tokenrt.provider;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A Jackson generator that writes long strings (a 20,000-token prompt sent upstream, a long answer sent back)
@@ -21,7 +23,9 @@ import java.nio.charset.StandardCharsets;
  * <p>The bytes written are exactly Jackson's (its default escapes: backslash with {@code " \ b t n f r}, other
  * control characters as six-character {@code u00XX} escapes, a character beyond the BMP as its surrogate pair
  * escaped the same way; everything else as UTF-8), which {@code LongStringsTest} checks against Jackson itself. A
- * string with a lone surrogate, which the JDK's encoder would turn into {@code ?}, goes to Jackson as before.
+ * string with a lone surrogate, which the JDK's encoder would turn into {@code ?}, goes to Jackson as before, and so
+ * does every string when the generator was configured to write strings otherwise (escaped non-ASCII or '/',
+ * custom escapes, lower-case hex, surrogate pairs combined).
  */
 public final class LongStrings extends JsonGeneratorDelegate {
 
@@ -37,6 +41,7 @@ public final class LongStrings extends JsonGeneratorDelegate {
     private static final long HIGH_BITS = 0x8080808080808080L;
     private static final long QUOTES = ONES * '"';
     private static final long BACKSLASHES = ONES * '\\';
+    private static final long QUESTIONS = ONES * '?';
 
     static {
         for (int c = 0; c < 0x20; c++) {
@@ -58,25 +63,25 @@ public final class LongStrings extends JsonGeneratorDelegate {
 
     @Override
     public void writeString(String s) throws IOException {
-        if (s == null || s.length() < MIN_CHARS) {
+        if (s == null || s.length() < MIN_CHARS || !jacksonDefaults()) {
             super.writeString(s);
             return;
         }
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        // The encoder writes '?' for a lone surrogate, where Jackson writes it escaped: only non-ASCII text can hold one.
-        if (utf8.length != s.length() && hasLoneSurrogate(s)) {
-            super.writeString(s);
-            return;
-        }
         int[] at = null; // where the bytes to escape are
         int count = 0;
         int extra = 0;
+        boolean question = false;
         for (int i = nextSpecial(utf8, 0); i < utf8.length; i = nextSpecial(utf8, i + 1)) {
+            byte b = utf8[i];
+            if (b == '?') {
+                question = true; // written as it is; see below
+                continue;
+            }
             if (at == null || count == at.length) {
-                at = at == null ? new int[16] : java.util.Arrays.copyOf(at, count * 2);
+                at = at == null ? new int[16] : Arrays.copyOf(at, count * 2);
             }
             at[count++] = i;
-            byte b = utf8[i];
             if (b < 0) {
                 extra += 8; // a character beyond the BMP: Jackson writes its surrogate pair escaped, 12 bytes for 4
                 i += 3;
@@ -84,20 +89,37 @@ public final class LongStrings extends JsonGeneratorDelegate {
                 extra += ESCAPES[b] == 'u' ? 5 : 1;
             }
         }
+        // The encoder wrote '?' for each lone surrogate, which Jackson writes escaped: without a '?', there is none.
+        if (question && hasLoneSurrogate(s)) {
+            super.writeString(s);
+            return;
+        }
         byte[] out = count == 0 ? utf8 : escape(utf8, at, count, extra);
         delegate.writeRawUTF8String(out, 0, out.length);
     }
 
+    /** Whether the generator escapes as this class does: JSON's own escapes, in upper-case hex, pairs escaped. */
+    private boolean jacksonDefaults() {
+        int features = delegate.getFeatureMask();
+        return delegate.getCharacterEscapes() == null && delegate.getHighestEscapedChar() == 0
+                && (features & NOT_DEFAULT) == 0 && (features & HEX_UPPER_CASE) != 0;
+    }
+
+    private static final int NOT_DEFAULT = JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature().getMask()
+            | JsonWriteFeature.ESCAPE_FORWARD_SLASHES.mappedFeature().getMask()
+            | JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8.mappedFeature().getMask();
+    private static final int HEX_UPPER_CASE = JsonWriteFeature.WRITE_HEX_UPPER_CASE.mappedFeature().getMask();
+
     /**
-     * The index of the first byte at or after {@code from} that is escaped or starts a 4-byte character;
-     * {@code utf8.length} if none. Eight bytes at a time where it can: a word with none of them (prose, mostly)
-     * costs a few arithmetic operations instead of eight lookups.
+     * The index of the first byte at or after {@code from} that is escaped, starts a 4-byte character or is
+     * {@code '?'}; {@code utf8.length} if none. Eight bytes at a time where it can: a word with none of them (prose,
+     * mostly) costs a few arithmetic operations instead of eight lookups.
      */
     static int nextSpecial(byte[] utf8, int from) {
         int i = from;
         for (int end = utf8.length - 7; i < end; ) {
             long w = (long) LONGS.get(utf8, i);
-            if ((lessThan0x20(w) | zeroByte(w ^ QUOTES) | zeroByte(w ^ BACKSLASHES)
+            if ((lessThan0x20(w) | zeroByte(w ^ QUOTES) | zeroByte(w ^ BACKSLASHES) | zeroByte(w ^ QUESTIONS)
                     | (w & (w << 1) & (w << 2) & (w << 3) & HIGH_BITS)) == 0) { // the last: a byte >= 0xF0
                 i += 8;
                 continue;
@@ -117,7 +139,7 @@ public final class LongStrings extends JsonGeneratorDelegate {
     }
 
     private static boolean special(byte b) {
-        return b >= 0 ? ESCAPES[b] != 0 : (b & 0xF0) == 0xF0; // >= 0xF0: a 4-byte character starts
+        return b >= 0 ? ESCAPES[b] != 0 || b == '?' : (b & 0xF0) == 0xF0; // >= 0xF0: a 4-byte character starts
     }
 
     /** Non-zero when some byte of {@code w} is zero (the classic bit trick; exact as a test of presence). */

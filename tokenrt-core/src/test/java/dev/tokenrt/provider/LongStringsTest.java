@@ -2,8 +2,10 @@ package dev.tokenrt.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
@@ -64,21 +66,41 @@ class LongStringsTest {
 
     @Test
     void leavesALoneSurrogateToJacksonWhichEscapesIt() throws Exception {
-        String lone = "a?é".repeat(100) + "\ud83d" + "b".repeat(10);
-        assertThat(LongStrings.hasLoneSurrogate(lone)).isTrue();
+        assertThat(LongStrings.hasLoneSurrogate("a\ud83d")).isTrue();
         assertThat(LongStrings.hasLoneSurrogate("🙂".repeat(200))).isFalse();
         assertThat(LongStrings.hasLoneSurrogate("\ude00" + "🙂".repeat(200))).isTrue();
-        ObjectNode node = PLAIN.createObjectNode().put("t", lone);
-        // The JDK's encoder would have sent '?' in its place.
-        assertThat(new String(ours(node), StandardCharsets.UTF_8)).contains("\\uD83Dbbb")
-                .isEqualTo(new String(PLAIN.writeValueAsBytes(node), StandardCharsets.UTF_8));
+        // The JDK's encoder would have sent '?' in its place; in ASCII text, its UTF-8 is as long as the text.
+        for (String lone : new String[] {"a?é".repeat(100) + "\ud83d" + "b".repeat(10), "abc".repeat(100) + "\ud800",
+            "\udc00" + "x".repeat(300)}) {
+            ObjectNode node = PLAIN.createObjectNode().put("t", lone);
+            assertThat(new String(ours(node), StandardCharsets.UTF_8)).containsPattern("\\\\uD[8C]00|\\\\uD83D")
+                    .isEqualTo(new String(PLAIN.writeValueAsBytes(node), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void leavesEveryStringToJacksonWhenItWasConfiguredToWriteThemOtherwise() throws Exception {
+        String text = "a/b é 漢 🙂 \n".repeat(100);
+        for (ObjectMapper mapper : new ObjectMapper[] {
+            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build(),
+            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_FORWARD_SLASHES).build(),
+            JsonMapper.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build(),
+            JsonMapper.builder().disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE).build()}) {
+            ObjectNode node = mapper.createObjectNode().put("t", text);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            try (LongStrings generator = new LongStrings(mapper.createGenerator(out))) {
+                mapper.writeTree(generator, node);
+            }
+            assertThat(out.toByteArray()).isEqualTo(mapper.writeValueAsBytes(node))
+                    .isNotEqualTo(PLAIN.writeValueAsBytes(node));
+        }
     }
 
     /** What {@code nextSpecial} finds eight bytes at a time, found one byte at a time. */
     private static int oneByOne(byte[] bytes, int from) {
         for (int i = from; i < bytes.length; i++) {
             int b = bytes[i] & 0xff;
-            if (b < 0x20 || b == '"' || b == '\\' || b >= 0xF0) {
+            if (b < 0x20 || b == '"' || b == '\\' || b == '?' || b >= 0xF0) {
                 return i;
             }
         }
