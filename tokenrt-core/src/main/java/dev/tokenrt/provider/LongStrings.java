@@ -29,7 +29,7 @@ import java.util.Arrays;
  */
 public final class LongStrings extends JsonGeneratorDelegate {
 
-    /** Shorter strings go to Jackson: its loop costs little there, and the array below would cost more. */
+    /** Shorter strings go to Jackson: its loop costs little there, and the arrays this class allocates more. */
     public static final int MIN_CHARS = 256;
 
     /** For each ASCII byte: 0 = as is; else its short escape letter, or 'u' for a six-character u00XX escape. */
@@ -42,6 +42,11 @@ public final class LongStrings extends JsonGeneratorDelegate {
     private static final long QUOTES = ONES * '"';
     private static final long BACKSLASHES = ONES * '\\';
     private static final long QUESTIONS = ONES * '?';
+    /** Generator features under which Jackson writes strings otherwise than this class does. */
+    private static final int NOT_DEFAULT = JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature().getMask()
+            | JsonWriteFeature.ESCAPE_FORWARD_SLASHES.mappedFeature().getMask()
+            | JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8.mappedFeature().getMask();
+    private static final int HEX_UPPER_CASE = JsonWriteFeature.WRITE_HEX_UPPER_CASE.mappedFeature().getMask();
 
     static {
         for (int c = 0; c < 0x20; c++) {
@@ -104,11 +109,6 @@ public final class LongStrings extends JsonGeneratorDelegate {
         return delegate.getCharacterEscapes() == null && delegate.getHighestEscapedChar() == 0
                 && (features & NOT_DEFAULT) == 0 && (features & HEX_UPPER_CASE) != 0;
     }
-
-    private static final int NOT_DEFAULT = JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature().getMask()
-            | JsonWriteFeature.ESCAPE_FORWARD_SLASHES.mappedFeature().getMask()
-            | JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8.mappedFeature().getMask();
-    private static final int HEX_UPPER_CASE = JsonWriteFeature.WRITE_HEX_UPPER_CASE.mappedFeature().getMask();
 
     /**
      * The index of the first byte at or after {@code from} that is escaped, starts a 4-byte character or is
