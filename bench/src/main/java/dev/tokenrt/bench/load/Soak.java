@@ -131,28 +131,58 @@ final class Soak {
         sampler.interrupt();
         sampler.join();
         double endUptime = Duration.between(processStart, Instant.now()).toMillis() / 1000.0;
+        long fullsBefore = Files.readAllLines(gcLog).stream().filter(Soak::isFullPause).count();
         fullGc();
         Thread.sleep(500);
+        Heap h = readGcLog(Files.readAllLines(gcLog), startUptime, endUptime, fullsBefore);
+        List<Point> rssCopy;
+        synchronized (rss) {
+            rssCopy = List.copyOf(rss);
+        }
+        return new Result(options.soakRate(), options.soak(), windows, rssCopy, h.afterYoung(), h.liveBefore(),
+                h.liveAfter(), h.liveDuring(), (endUptime - startUptime) / 60, h.youngPauses(), h.maxPauseMs());
+    }
+
+    /** What the GC log says of the soak: the heap after each young pause, and the live heap at each full one. */
+    record Heap(List<Point> afterYoung, OptionalDouble liveBefore, OptionalDouble liveAfter, List<Point> liveDuring,
+            long youngPauses, double maxPauseMs) {
+    }
+
+    private static boolean isFullPause(String line) {
+        Matcher m = GcLog.LINE.matcher(line);
+        return m.find() && m.group(2).equals("Pause Full");
+    }
+
+    /**
+     * Reads the GC log of a soak that ran from {@code startUptime} to {@code endUptime} (seconds of the gateway's
+     * uptime, as this process measured it). The full pauses past the first {@code fullsBefore} are the one forced
+     * after the soak: told apart by count, not by time, since this process's clock and the gateway's uptime differ
+     * by the gateway's start-up (the end's full pause was once read as one between windows, and the report said
+     * "end: ?").
+     */
+    static Heap readGcLog(List<String> lines, double startUptime, double endUptime, long fullsBefore) {
         List<Point> heap = new ArrayList<>();
         OptionalDouble liveBefore = OptionalDouble.empty();
         OptionalDouble liveAfter = OptionalDouble.empty();
         List<Point> liveDuring = new ArrayList<>();
         long young = 0;
         double maxPause = 0;
-        for (String line : Files.readAllLines(gcLog)) {
+        long fulls = 0;
+        for (String line : lines) {
             Matcher m = GcLog.LINE.matcher(line);
             if (!m.find()) {
                 continue;
             }
             double t = Double.parseDouble(m.group(1));
             double after = Double.parseDouble(m.group(4));
-            boolean full = m.group(2).equals("Pause Full");
-            if (full && t <= startUptime + 1) {
-                liveBefore = OptionalDouble.of(after);
-            } else if (full && t >= endUptime) {
-                liveAfter = OptionalDouble.of(after);
-            } else if (full && t >= startUptime) {
-                liveDuring.add(new Point((t - startUptime) / 60, after));
+            if (m.group(2).equals("Pause Full")) {
+                if (fulls++ >= fullsBefore) {
+                    liveAfter = OptionalDouble.of(after);
+                } else if (t <= startUptime + 1) {
+                    liveBefore = OptionalDouble.of(after);
+                } else {
+                    liveDuring.add(new Point((t - startUptime) / 60, after));
+                }
             } else if (t >= startUptime && t <= endUptime) {
                 heap.add(new Point((t - startUptime) / 60, after));
                 young++;
@@ -161,12 +191,7 @@ final class Soak {
                 }
             }
         }
-        List<Point> rssCopy;
-        synchronized (rss) {
-            rssCopy = List.copyOf(rss);
-        }
-        return new Result(options.soakRate(), options.soak(), windows, rssCopy, heap, liveBefore, liveAfter,
-                liveDuring, (endUptime - startUptime) / 60, young, maxPause);
+        return new Heap(heap, liveBefore, liveAfter, liveDuring, young, maxPause);
     }
 
     /** A full collection in the gateway, through the JDK's jcmd; its "Pause Full" line gives the live heap. */
