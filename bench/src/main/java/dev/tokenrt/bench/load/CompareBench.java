@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -161,7 +162,25 @@ public final class CompareBench {
     /** One measured run. */
     record Row(Kind kind, Path3 path, int repeat, int promptTokens, LoadResult result, OptionalDouble cpuPercent,
             Optional<Long> rssKb, OptionalDouble benchCpuPercent, OptionalDouble otherCpuPercent, int attempt,
-            boolean saturated, Optional<GcLog.Stats> gc) {
+            boolean saturated, Optional<GcLog.Stats> gc, OptionalLong switches, OptionalLong coreWaitNanos) {
+
+        /** The server's context switches a request answered, all its threads. */
+        OptionalDouble switchesPerRequest() {
+            return perRequest(switches, 1);
+        }
+
+        /**
+         * Microseconds the server's threads spent waiting for a core a request answered, summed over its threads: on
+         * a busy machine, what each hand-off between threads costs in latency on top of CPU time.
+         */
+        OptionalDouble coreWaitMicrosPerRequest() {
+            return perRequest(coreWaitNanos, 1e3);
+        }
+
+        private OptionalDouble perRequest(OptionalLong total, double unit) {
+            return total.isPresent() && result.ok() > 0 ? OptionalDouble.of(total.getAsLong() / unit / result.ok())
+                    : OptionalDouble.empty();
+        }
 
         /** KiB the server allocated a request answered, from its GC log. */
         OptionalDouble allocKibPerRequest() {
@@ -563,12 +582,14 @@ public final class CompareBench {
         LoadResult r = LoadGenerator.run(spec(p, k, rate, options.warmup(), options.duration()), window);
         boolean sat = p != Path3.DIRECT && saturated(r, direct.map(Row::result));
         Row row = new Row(k, p, rep, promptTokens.get(k), r, window.serverCpuPercent(), window.serverRssKb(),
-                window.benchCpuPercent(), window.otherCpuPercent(), attempt, sat, window.serverGc());
-        long measuredOk = Math.max(1, r.ok());
-        String perRequest = window.serverSwitches().isPresent() && window.serverCpuNanos().isPresent()
-                ? String.format(Locale.ROOT, " (%.0f µs a request, %.1f context switches a request)",
-                        window.serverCpuNanos().getAsLong() / 1e3 / measuredOk,
-                        (double) window.serverSwitches().getAsLong() / measuredOk)
+                window.benchCpuPercent(), window.otherCpuPercent(), attempt, sat, window.serverGc(), window.serverSwitches(),
+                window.serverCoreWaitNanos());
+        String perRequest = window.serverCpuNanos().isPresent() && r.ok() > 0
+                ? String.format(Locale.ROOT, " (%.0f µs a request%s%s)", window.serverCpuNanos().getAsLong() / 1e3 / r.ok(),
+                        row.switchesPerRequest().isPresent() ? String.format(Locale.ROOT, ", %.1f context switches",
+                                row.switchesPerRequest().getAsDouble()) : "",
+                        row.coreWaitMicrosPerRequest().isPresent() ? String.format(Locale.ROOT,
+                                ", %.0f µs of its threads' waiting for a core", row.coreWaitMicrosPerRequest().getAsDouble()) : "")
                 : "";
         String gc = row.gc().map(g -> String.format(Locale.ROOT, "; %d GC pauses, %.1f ms in all (longest %.1f)%s",
                 g.pauses(), g.pauseMs(), g.maxPauseMs(), row.allocKibPerRequest().isPresent()

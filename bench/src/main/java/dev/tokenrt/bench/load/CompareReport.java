@@ -32,7 +32,8 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
     record Cell(Kind kind, Path3 path, double rate, int runs, double okPerSecond, long errors,
             LoadResult.Percentiles latency, Optional<LoadResult.Percentiles> added, LoadResult.Percentiles firstChunk,
             Optional<LoadResult.Percentiles> firstChunkAdded, OptionalDouble cpuPercent, OptionalDouble rssMib,
-            int saturatedRuns, OptionalDouble allocKibPerRequest, OptionalDouble gcPauseMsPerSecond) {
+            int saturatedRuns, OptionalDouble allocKibPerRequest, OptionalDouble gcPauseMsPerSecond,
+            OptionalDouble switchesPerRequest, OptionalDouble coreWaitMicrosPerRequest) {
     }
 
     List<Kind> kinds() {
@@ -73,7 +74,9 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                         .orElse(OptionalDouble.empty())).toList()),
                 (int) rs.stream().filter(Row::saturated).count(),
                 medianOf(rs.stream().map(Row::allocKibPerRequest).toList()),
-                medianOf(rs.stream().map(Row::gcPauseMsPerSecond).toList())));
+                medianOf(rs.stream().map(Row::gcPauseMsPerSecond).toList()),
+                medianOf(rs.stream().map(Row::switchesPerRequest).toList()),
+                medianOf(rs.stream().map(Row::coreWaitMicrosPerRequest).toList())));
     }
 
     private Optional<Row> direct(Row r) {
@@ -153,7 +156,11 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 .append("median latency was over twice the direct one; it was not run at higher rates in that repeat. ")
                 .append("CPU is % of one core (200 % = both), over the measured window; RSS at the window's end. ")
                 .append("For Token Runtime, from its GC log: **alloc** = KiB of heap allocated a request answered, ")
-                .append("**GC** = ms spent in GC pauses a second (what a request arriving in one waits for).\n\n");
+                .append("**GC** = ms spent in GC pauses a second (what a request arriving in one waits for). ")
+                .append("From /proc, summed over the server's threads, a request answered: **switches** = context ")
+                .append("switches (each hand-off between threads wakes one), **core wait** = µs its threads were ")
+                .append("runnable but waiting for a core (the kernel's schedstat; on a busy machine each wake-up ")
+                .append("queues, which adds latency without adding CPU time).\n\n");
 
         targets(sb);
         saturationTable(sb);
@@ -250,9 +257,9 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 .append(promptTokens.getOrDefault(k, 0)).append(" prompt tokens)\n\n");
         sb.append("| rate/s | path | runs | ok/s | errors | p50 | p90 | p99 | p99.9 |")
                 .append(k.stream ? " first chunk p50 | first chunk p99 |" : "")
-                .append(" CPU | RSS MiB | alloc KiB | GC ms/s | saturated |\n");
+                .append(" CPU | RSS MiB | alloc KiB | GC ms/s | switches | core wait µs | saturated |\n");
         sb.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|").append(k.stream ? "---:|---:|" : "")
-                .append("---:|---:|---:|---:|---|\n");
+                .append("---:|---:|---:|---:|---:|---:|---|\n");
         for (double rate : rates(k)) {
             for (Path3 p : paths()) {
                 Optional<Cell> oc = cell(k, p, rate);
@@ -273,6 +280,7 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 sb.append(' ').append(c.cpuPercent().isPresent() ? String.format(Locale.ROOT, "%.0f%%", c.cpuPercent().getAsDouble()) : "")
                         .append(" | ").append(c.rssMib().isPresent() ? String.format(Locale.ROOT, "%.0f", c.rssMib().getAsDouble()) : "")
                         .append(" | ").append(num(c.allocKibPerRequest())).append(" | ").append(num(c.gcPauseMsPerSecond()))
+                        .append(" | ").append(num(c.switchesPerRequest())).append(" | ").append(whole(c.coreWaitMicrosPerRequest()))
                         .append(" | ").append(c.saturatedRuns() == 0 ? "" : c.saturatedRuns() + " of " + c.runs()).append(" |\n");
             }
         }
@@ -366,7 +374,8 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                 + "p50_ms,p90_ms,p99_ms,p999_ms,max_ms,first_chunk_p50_ms,first_chunk_p99_ms,"
                 + "added_p50_ms,added_p90_ms,added_p99_ms,added_p999_ms,first_chunk_added_p50_ms,first_chunk_added_p99_ms,"
                 + "server_cpu_pct,server_rss_mib,bench_cpu_pct,other_cpu_pct,send_lag_p99_ms,"
-                + "server_gc_pauses,server_gc_pause_ms,server_gc_max_pause_ms,server_alloc_kib_per_request");
+                + "server_gc_pauses,server_gc_pause_ms,server_gc_max_pause_ms,server_alloc_kib_per_request,"
+                + "server_switches_per_request,server_core_wait_us_per_request");
         for (Row r : rows) {
             LoadResult x = r.result();
             Optional<Row> d = r.path() == Path3.DIRECT ? Optional.empty() : direct(r);
@@ -386,7 +395,7 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                     r.gc().map(g -> Integer.toString(g.pauses())).orElse(""),
                     r.gc().map(g -> String.format(Locale.ROOT, "%.1f", g.pauseMs())).orElse(""),
                     r.gc().map(g -> String.format(Locale.ROOT, "%.1f", g.maxPauseMs())).orElse(""),
-                    num(r.allocKibPerRequest())));
+                    num(r.allocKibPerRequest()), num(r.switchesPerRequest()), whole(r.coreWaitMicrosPerRequest())));
         }
         soak.ifPresent(s -> {
             for (Soak.Window w : s.windows()) {
@@ -397,7 +406,7 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
                         ms(x.latency().p50()), ms(x.latency().p90()), ms(x.latency().p99()), ms(x.latency().p999()),
                         ms(x.latency().max()), "", "", "", "", "", "", "", "", num(w.cpuPercent()),
                         w.rssKb().map(kb -> Long.toString(kb / 1024)).orElse(""), "", num(w.otherCpuPercent()),
-                        ms(x.sendLag().p99()), "", "", "", ""));
+                        ms(x.sendLag().p99()), "", "", "", "", "", ""));
             }
         });
         return String.join("\n", lines) + "\n";
@@ -425,6 +434,10 @@ record CompareReport(LoadReport.Machine machine, CompareBench.Options options, L
 
     private static String num(OptionalDouble d) {
         return d.isPresent() ? String.format(Locale.ROOT, "%.1f", d.getAsDouble()) : "";
+    }
+
+    private static String whole(OptionalDouble d) {
+        return d.isPresent() ? String.format(Locale.ROOT, "%.0f", d.getAsDouble()) : "";
     }
 
     static String fmtRate(double r) {

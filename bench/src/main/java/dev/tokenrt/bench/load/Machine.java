@@ -62,8 +62,8 @@ final class Machine {
         private long wall1;
         private long server0 = -1;
         private long server1 = -1;
-        private long switches0 = -1;
-        private long switches1 = -1;
+        private Optional<ProcStats.Threads> threads0 = Optional.empty();
+        private Optional<ProcStats.Threads> threads1 = Optional.empty();
         private long bench0 = -1;
         private long bench1 = -1;
         private long ours0;
@@ -89,7 +89,7 @@ final class Machine {
         public void measuring() {
             wall0 = System.nanoTime();
             server0 = server.flatMap(ServerProcess::cpuNanos).orElse(-1L);
-            switches0 = server.flatMap(sp -> ProcStats.contextSwitches(sp.pid())).orElse(-1L);
+            threads0 = server.flatMap(sp -> ProcStats.threads(sp.pid()));
             bench0 = ProcStats.cpuNanos(self).orElse(-1L);
             ours0 = cpuOf(ours);
             machine0 = ProcStats.machineBusyNanos().orElse(-1L);
@@ -106,7 +106,7 @@ final class Machine {
         public void measured() {
             wall1 = System.nanoTime();
             server1 = server.flatMap(ServerProcess::cpuNanos).orElse(-1L);
-            switches1 = server.flatMap(sp -> ProcStats.contextSwitches(sp.pid())).orElse(-1L);
+            threads1 = server.flatMap(sp -> ProcStats.threads(sp.pid()));
             bench1 = ProcStats.cpuNanos(self).orElse(-1L);
             ours1 = cpuOf(ours);
             machine1 = ProcStats.machineBusyNanos().orElse(-1L);
@@ -142,7 +142,16 @@ final class Machine {
 
         /** The server's context switches over the window, all threads. */
         OptionalLong serverSwitches() {
-            return switches0 >= 0 && switches1 >= switches0 ? OptionalLong.of(switches1 - switches0) : OptionalLong.empty();
+            return threads0.isPresent() && threads1.isPresent() && threads1.get().switches() >= threads0.get().switches()
+                    ? OptionalLong.of(threads1.get().switches() - threads0.get().switches()) : OptionalLong.empty();
+        }
+
+        /** Nanoseconds the server's threads spent runnable but waiting for a core over the window, all threads. */
+        OptionalLong serverCoreWaitNanos() {
+            return threads0.isPresent() && threads1.isPresent() && threads0.get().coreWaitNanos() >= 0
+                    && threads1.get().coreWaitNanos() >= threads0.get().coreWaitNanos()
+                    ? OptionalLong.of(threads1.get().coreWaitNanos() - threads0.get().coreWaitNanos())
+                    : OptionalLong.empty();
         }
 
         OptionalDouble benchCpuPercent() {

@@ -56,29 +56,54 @@ final class ProcStats {
     }
 
     /**
-     * Context switches of all the process's threads so far (voluntary and not, from each
-     * {@code /proc/<pid>/task/<tid>/status}): a thread handing work to another that sleeps costs a switch on each
-     * side, so switches a request count the hand-offs between threads more steadily than CPU time on a shared VM.
-     * Threads that ended are not counted, so measure over a window in which the process's pools are steady.
+     * What a process's threads have been through so far, summed over them.
+     *
+     * @param switches       context switches, voluntary and not (each {@code /proc/<pid>/task/<tid>/status}): a
+     *                       thread handing work to another that sleeps costs a switch on each side, so switches a
+     *                       request count the hand-offs between threads more steadily than CPU time on a shared VM
+     * @param coreWaitNanos  time spent runnable but waiting for a core (the second field of each
+     *                       {@code /proc/<pid>/task/<tid>/schedstat}), -1 where the kernel does not keep it: every
+     *                       hand-off wakes a thread, and on a machine whose cores are busy the woken thread queues
+     *                       before it runs, which adds to the request's latency without adding to its CPU time
      */
-    static Optional<Long> contextSwitches(long pid) {
+    record Threads(long switches, long coreWaitNanos) {
+    }
+
+    /**
+     * {@link Threads} of all the process's threads so far. Threads that ended are not counted, so measure over a
+     * window in which the process's pools are steady.
+     */
+    static Optional<Threads> threads(long pid) {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            long sum = 0;
+            long switches = 0;
+            long wait = 0;
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
                     for (String line : Files.readAllLines(t.resolve("status"))) {
                         if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                            switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
                         }
+                    }
+                    if (wait >= 0) {
+                        wait = addWait(wait, t.resolve("schedstat"));
                     }
                 } catch (IOException e) {
                     // the thread ended while we read
                 }
             }
-            return Optional.of(sum);
+            return Optional.of(new Threads(switches, wait));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** {@code sum} plus a thread's run-queue wait; -1 once a thread has no schedstat (a kernel without it). */
+    private static long addWait(long sum, Path schedstat) throws IOException {
+        if (!Files.exists(schedstat)) {
+            return -1;
+        }
+        String[] f = Files.readString(schedstat).trim().split("\\s+");
+        return f.length < 2 ? -1 : sum + Long.parseLong(f[1]);
     }
 
     /** A {@code /proc/<pid>/status} field in kB ({@code VmRSS}, {@code VmHWM}). */
