@@ -14,6 +14,9 @@ final class ProcStats {
     /** Clock ticks a second, as {@code getconf CLK_TCK} reports (100 on every Linux we run on). */
     static final long TICKS = clockTicks();
 
+    /** Whether this kernel keeps per-thread scheduler statistics ({@code /proc/<pid>/task/<tid>/schedstat}). */
+    private static final boolean SCHEDSTAT = Files.exists(Path.of("/proc/self/schedstat"));
+
     private ProcStats() {
     }
 
@@ -76,7 +79,7 @@ final class ProcStats {
     static Optional<Threads> threads(long pid) {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             long switches = 0;
-            long wait = 0;
+            long wait = SCHEDSTAT ? 0 : -1;
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
                     for (String line : Files.readAllLines(t.resolve("status"))) {
@@ -84,8 +87,8 @@ final class ProcStats {
                             switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
                         }
                     }
-                    if (wait >= 0) {
-                        wait = addWait(wait, t.resolve("schedstat"));
+                    if (SCHEDSTAT) {
+                        wait += runQueueWait(t.resolve("schedstat"));
                     }
                 } catch (IOException e) {
                     // the thread ended while we read
@@ -97,13 +100,9 @@ final class ProcStats {
         }
     }
 
-    /** {@code sum} plus a thread's run-queue wait; -1 once a thread has no schedstat (a kernel without it). */
-    private static long addWait(long sum, Path schedstat) throws IOException {
-        if (!Files.exists(schedstat)) {
-            return -1;
-        }
-        String[] f = Files.readString(schedstat).trim().split("\\s+");
-        return f.length < 2 ? -1 : sum + Long.parseLong(f[1]);
+    /** A thread's run-queue wait so far, ns: the second of its schedstat's three fields. */
+    private static long runQueueWait(Path schedstat) throws IOException {
+        return Long.parseLong(Files.readString(schedstat).trim().split("\\s+")[1]);
     }
 
     /** A {@code /proc/<pid>/status} field in kB ({@code VmRSS}, {@code VmHWM}). */
