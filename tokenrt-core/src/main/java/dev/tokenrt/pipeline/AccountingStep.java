@@ -137,6 +137,11 @@ public final class AccountingStep implements Interceptor {
         private final Exchange exchange;
         private final StringBuilder generated = new StringBuilder();
         private final AtomicBoolean recorded = new AtomicBoolean();
+        /**
+         * Set by close() before it closes what is under it: a reader waiting there is woken with a failure then,
+         * and the stream is recorded as the client's leaving (499), not as an upstream failure.
+         */
+        private volatile boolean closing;
         private Optional<Usage> reported = Optional.empty();
         private volatile Usage settledUsage;
         private boolean usageDelivered;
@@ -153,10 +158,14 @@ public final class AccountingStep implements Interceptor {
             try {
                 ev = delegate.next();
             } catch (UpstreamException e) {
-                finish(e.isTimeout() ? 504 : 502, e.isTimeout() ? "timeout" : "upstream");
+                if (closing) {
+                    finish(499, "client_closed");
+                } else {
+                    finish(e.isTimeout() ? 504 : 502, e.isTimeout() ? "timeout" : "upstream");
+                }
                 throw e;
             } catch (RuntimeException e) {
-                finish(502, "upstream");
+                finish(closing ? 499 : 502, closing ? "client_closed" : "upstream");
                 throw e;
             }
             if (ev.isEmpty()) {
@@ -185,6 +194,7 @@ public final class AccountingStep implements Interceptor {
 
         @Override
         public void close() {
+            closing = true;
             try {
                 delegate.close();
             } finally {

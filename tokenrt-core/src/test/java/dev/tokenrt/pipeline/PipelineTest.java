@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +106,9 @@ public class PipelineTest {
             Object next = script.removeFirst();
             if (next instanceof UpstreamException e) {
                 throw e;
+            }
+            if (next instanceof EventStream given) {
+                return given;
             }
             @SuppressWarnings("unchecked")
             List<ChatEvent> events = (List<ChatEvent>) next;
@@ -231,6 +236,62 @@ public class PipelineTest {
             assertThat(e.status()).isEqualTo(499);
             assertThat(e.usage().outputTokens()).isEqualTo(3);
             assertThat(e.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+        });
+    }
+
+    @Test
+    void aStreamClosedWhileItsReaderWaitsIsRecordedAsTheClientLeaving() throws Exception {
+        // As the gateway's provider stream does: close() wakes a reader waiting for the next event with a failure.
+        // Here the reader is let finish first, the order in which it used to be recorded as an upstream failure.
+        CountDownLatch closed = new CountDownLatch(1);
+        CountDownLatch readerDone = new CountDownLatch(1);
+        Deque<ChatEvent> q = new ArrayDeque<>(List.of(new ChatEvent.Start("s", "m", 0), new ChatEvent.TextDelta("abc")));
+        EventStream waiting = new EventStream() {
+            @Override
+            public Optional<ChatEvent> next() {
+                ChatEvent e = q.pollFirst();
+                if (e != null) {
+                    return Optional.of(e);
+                }
+                try {
+                    closed.await();
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+                throw UpstreamException.connection("p1: stream closed", null);
+            }
+
+            @Override
+            public void close() {
+                closed.countDown();
+                try {
+                    readerDone.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Router router = new Router(Map.of(), m -> Optional.of(new Router.Target("p1", m)));
+        Outcome.Streamed s = (Outcome.Streamed) pipeline(router, new ScriptedTransport("p1", waiting))
+                .execute(exchange("m", true));
+        s.events().next();
+        s.events().next();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                s.events().next();
+            } catch (UpstreamException e) {
+                readerDone.countDown();
+            }
+        });
+        while (reader.getState() != Thread.State.WAITING) {
+            Thread.sleep(5);
+        }
+        s.events().close(); // the client went away
+        reader.join(5000);
+        assertThat(readerDone.getCount()).as("the reader was woken with a failure").isZero();
+        assertThat(ledger.rows).singleElement().satisfies(e -> {
+            assertThat(e.status()).isEqualTo(499);
+            assertThat(e.usage().outputTokens()).isEqualTo(3); // "abc", as generated before the close
         });
     }
 
