@@ -157,15 +157,14 @@ public final class AccountingStep implements Interceptor {
             Optional<ChatEvent> ev;
             try {
                 ev = delegate.next();
-            } catch (UpstreamException e) {
+            } catch (RuntimeException e) {
                 if (closing) {
                     finish(499, "client_closed");
+                } else if (e instanceof UpstreamException u && u.isTimeout()) {
+                    finish(504, "timeout");
                 } else {
-                    finish(e.isTimeout() ? 504 : 502, e.isTimeout() ? "timeout" : "upstream");
+                    finish(502, "upstream");
                 }
-                throw e;
-            } catch (RuntimeException e) {
-                finish(closing ? 499 : 502, closing ? "client_closed" : "upstream");
                 throw e;
             }
             if (ev.isEmpty()) {
