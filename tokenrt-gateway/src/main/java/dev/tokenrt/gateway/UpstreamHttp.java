@@ -481,17 +481,16 @@ final class UpstreamHttp implements AutoCloseable {
                 lastData = System.nanoTime();
                 resp.resume();
             }
-            if (o == END || o == CLOSED) {
-                queue.offer(o); // so that a further call answers the same instead of waiting forever
-                if (o == CLOSED) {
-                    throw UpstreamException.connection(what + ": stream closed", null);
+            if (!(o instanceof SseEvent ev)) {
+                // The end, a failure or a close is final: put back, so that a further call answers the same
+                // instead of waiting forever (nothing else is offered after one).
+                queue.offer(o);
+                if (o == END) {
+                    return Optional.empty();
                 }
-                return Optional.empty();
+                throw o == CLOSED ? UpstreamException.connection(what + ": stream closed", null) : (UpstreamException) o;
             }
-            if (o instanceof UpstreamException e) {
-                throw e;
-            }
-            return Optional.of((SseEvent) o);
+            return Optional.of(ev);
         }
 
         /** Cancels the upstream response (resets the HTTP stream) unless it already ended. */

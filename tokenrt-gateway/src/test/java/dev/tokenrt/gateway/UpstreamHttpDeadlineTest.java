@@ -120,6 +120,29 @@ class UpstreamHttpDeadlineTest {
     }
 
     @Test
+    void aStreamThatHasEndedAnswersTheSameWhenAskedAgain() throws Exception {
+        ProviderConfig.Timeouts t = new ProviderConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofMillis(300));
+        callers.submit(() -> {
+            try (UpstreamHttp.SseSource s = http.stream(url("/sse-stall"), Map.of(), Buffer.buffer("{}"), t, "up")) {
+                assertThat(s.next()).isPresent();
+                UpstreamException first = catchThrowableOfType(UpstreamException.class, s::next);
+                assertThat(first.isTimeout()).isTrue();
+                assertThat(catchThrowableOfType(UpstreamException.class, s::next)).isSameAs(first);
+            }
+            try (UpstreamHttp.SseSource s = http.stream(url("/sse-slow"), Map.of(), Buffer.buffer("{}"), t, "up")) {
+                int events = 0;
+                while (s.next().isPresent()) {
+                    events++;
+                }
+                assertThat(events).isEqualTo(7);
+                assertThat(s.next()).isEmpty();
+            }
+            return null;
+        }).get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
     void closingAStreamWakesAReaderWaitingForItsNextEvent() throws Exception {
         UpstreamHttp.SseSource s = callers.submit(() -> http.stream(url("/sse-stall"), Map.of(), Buffer.buffer("{}"),
                 timeouts(5_000, 5_000), "up")).get(10, TimeUnit.SECONDS); // idle: 30 s
